@@ -1,0 +1,37 @@
+"""The only place that reads the current time, so tests can freeze it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Callable
+
+UTC = dt.UTC
+_now: Callable[[], dt.datetime] = lambda: dt.datetime.now(tz=UTC)  # noqa: E731
+
+
+def now() -> dt.datetime:
+    """Aware UTC now."""
+    return _now()
+
+
+def today(tz: str = "Europe/Kyiv") -> dt.date:
+    """Today's date in the given zone."""
+    return now().astimezone(zoneinfo.ZoneInfo(tz)).date()
+
+
+def freeze(moment: dt.datetime) -> None:
+    """Tests: make `now()` return `moment` (must be aware)."""
+    if moment.tzinfo is None:
+        raise ValueError("freeze() needs an aware datetime")
+    global _now
+    _now = lambda: moment.astimezone(UTC)  # noqa: E731
+
+
+def unfreeze() -> None:
+    global _now
+    _now = lambda: dt.datetime.now(tz=UTC)  # noqa: E731
+
+
+def to_local(moment: dt.datetime, tz: str = "Europe/Kyiv") -> dt.datetime:
+    return moment.astimezone(zoneinfo.ZoneInfo(tz))
