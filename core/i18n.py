@@ -162,3 +162,8 @@ def format_datetime(value: dt.datetime, tz: str = "Europe/Kyiv", locale: str = D
     from core.clock import to_local
 
     return to_local(value, tz).strftime("%d.%m.%Y %H:%M")
+
+
+def format_days(n: int, locale: str = DEFAULT_LOCALE) -> str:
+    """'1 день', '3 дні', '5 днів' — Ukrainian's three plural forms."""
+    return ngettext("%(n)s day", "%(n)s days", n, locale) % {"n": n}
