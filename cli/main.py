@@ -26,6 +26,13 @@ def _register_optional() -> None:
         ("cli.demo", "demo_group"),
         ("cli.run", "run_cmd"),
         ("cli.pipelines", "pipelines_group"),
+        ("cli.deal", "deal_group"),
+        ("cli.mailbox", "mailbox_group"),
+        ("cli.ingest", "ingest_cmd"),
+        ("cli.report", "report_cmd"),
+        ("cli.classify", "classify_cmd"),
+        ("cli.jobs", "jobs_group"),
+        ("cli.claims", "claims_group"),
     ):
         try:
             mod = importlib.import_module(module)

@@ -35,3 +35,26 @@ def unfreeze() -> None:
 
 def to_local(moment: dt.datetime, tz: str = "Europe/Kyiv") -> dt.datetime:
     return moment.astimezone(zoneinfo.ZoneInfo(tz))
+
+
+class simulated:
+    """Run a block as if it were `moment` (the demo seeder replays a year of history).
+
+    Restores whatever clock was in force before, so it nests inside a frozen test clock.
+    """
+
+    def __init__(self, moment: dt.datetime) -> None:
+        if moment.tzinfo is None:
+            raise ValueError("simulated() needs an aware datetime")
+        self.moment = moment
+
+    def __enter__(self) -> dt.datetime:
+        global _now
+        self._previous = _now
+        moment = self.moment.astimezone(UTC)
+        _now = lambda: moment  # noqa: E731
+        return moment
+
+    def __exit__(self, *exc: object) -> None:
+        global _now
+        _now = self._previous

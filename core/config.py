@@ -41,6 +41,15 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Kyiv"
     currency: str = "UAH"
     log_level: str = "INFO"
+    probability_method: str = Field("shrunk", description="win probability: shrunk or bayes")
+
+    @field_validator("probability_method")
+    @classmethod
+    def _method(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ("shrunk", "bayes"):
+            raise ValueError("must be shrunk or bayes")
+        return value
 
     @field_validator("default_locale")
     @classmethod

@@ -17,10 +17,14 @@ MIGRATIONS_MODULE = "models.migrations"
 
 
 def normalise_url(url: str) -> str:
-    """Tortoise speaks `asyncpg://`; accept the usual `postgres(ql)://` too."""
+    """Tortoise speaks `asyncpg://`; accept the usual `postgres(ql)://` too. A SQLite file runs
+    in WAL mode (Tortoise's default) with `synchronous=NORMAL`, the setting SQLite recommends
+    for WAL: a crashed process loses no committed transaction, and commits need no fsync each."""
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
             return "asyncpg://" + url[len(prefix) :]
+    if url.startswith("sqlite://") and ":memory:" not in url and "synchronous" not in url:
+        return url + ("&" if "?" in url else "?") + "synchronous=NORMAL"
     return url
 
 

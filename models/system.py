@@ -48,6 +48,8 @@ class ClientClassification(TimestampedModel):
 
     class Meta:
         table = "client_classification"
+        unique_together = (("run_id", "partner"),)
+        indexes = (("basis", "period_to"),)
 
 
 class FsmRecord(TimestampedModel):

@@ -1,0 +1,373 @@
+"""Interactions (calls, meetings, e-mails, messages, notes, planned contacts) and the deal's
+timeline: everything that happened to a deal as one ordered list."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass, field
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from core import clock
+from core.errors import NotFound, ValidationFailed
+from models import (
+    Claim,
+    ContactPerson,
+    Deal,
+    DealEvent,
+    EmailMessage,
+    Employee,
+    FileLink,
+    Interaction,
+    InteractionParticipant,
+    Invoice,
+    Order,
+    Partner,
+    Payment,
+    Shipment,
+    Task,
+)
+from models.base import Direction, Importance, InteractionKind
+from services.audit import touch_deal_activity
+from services.checks import check_moment, check_text
+
+PAST_DAYS = 365 * 20  # history brought in from another CRM may be old
+FUTURE_DAYS = 365 * 5
+DONE_AHEAD = dt.timedelta(hours=1)  # clocks differ a little; a "done" call is not tomorrow's
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """What to do next: a planned interaction (default) or, with `as_task`, a task."""
+
+    at: dt.datetime
+    subject: str = ""
+    kind: InteractionKind | str = InteractionKind.CALL
+    as_task: bool = False
+    performer_id: int | None = None  # default: the interaction's owner
+
+
+async def get_interaction(interaction_id: int) -> Interaction:
+    found = await Interaction.get_or_none(id=interaction_id)
+    if found is None:
+        raise NotFound("not_found", what="interaction")
+    return found
+
+
+def _choice(value: Any, enum: type, field_name: str) -> Any:
+    try:
+        return enum(value)
+    except ValueError:
+        choices = ", ".join(item.value for item in enum)
+        raise ValidationFailed(
+            "invalid", field=field_name, reason="bad_choice", choices=choices
+        ) from None
+
+
+async def log_interaction(
+    *,
+    kind: InteractionKind | str,
+    owner_id: int,
+    starts_at: dt.datetime,
+    deal_id: int | None = None,
+    partner_id: int | None = None,
+    claim_id: int | None = None,
+    direction: Direction | str = Direction.NONE,
+    subject: str = "",
+    description: str = "",
+    ends_at: dt.datetime | None = None,
+    done: bool = True,
+    result: str = "",
+    contact_ids: tuple[int, ...] | list[int] = (),
+    next_step: NextStep | dict[str, Any] | None = None,
+    importance: Importance | str = Importance.NORMAL,
+    author_id: int | None = None,
+) -> Interaction:
+    """Record an interaction. A done one on a deal moves the deal's last activity (what rotting
+    measures); a planned one does not. A next step creates a planned interaction (linked by
+    `previous`) or a task for the owner."""
+    kind = _choice(kind, InteractionKind, "interaction_kind")
+    direction = _choice(direction, Direction, "direction")
+    importance = _choice(importance, Importance, "importance")
+    subject = check_text(subject, "subject", max_len=500)
+    description = check_text(description, "description", max_len=20000)
+    result = check_text(result, "result", max_len=4000)
+    starts_at = check_moment(starts_at, "starts_at", past_days=PAST_DAYS, future_days=FUTURE_DAYS)
+    now = clock.now()
+    if done and kind == InteractionKind.PLANNED:
+        raise ValidationFailed(
+            "invalid",
+            field="interaction_kind",
+            reason="bad_choice",
+            choices=", ".join(k.value for k in InteractionKind if k != kind),
+        )
+    if done and starts_at > now + DONE_AHEAD:
+        raise ValidationFailed("invalid", field="starts_at", reason="too_far_future")
+    if ends_at is not None:
+        ends_at = check_moment(ends_at, "ends_at", past_days=PAST_DAYS, future_days=FUTURE_DAYS)
+        if ends_at < starts_at:
+            raise ValidationFailed("invalid", field="ends_at", reason="before_start")
+    step = _next_step(next_step)
+    owner = await Employee.get_or_none(id=owner_id)
+    if owner is None:
+        raise NotFound("not_found", what="employee")
+    if not owner.active:
+        raise ValidationFailed("invalid", field="owner", reason="inactive")
+    if deal_id is not None:
+        deal = await Deal.get_or_none(id=deal_id)
+        if deal is None:
+            raise NotFound("not_found", what="deal")
+        partner_id = partner_id or deal.partner_id
+    if claim_id is not None:
+        claim = await Claim.get_or_none(id=claim_id)
+        if claim is None:
+            raise NotFound("not_found", what="claim")
+        partner_id = partner_id or claim.partner_id
+    if partner_id is not None and not await Partner.filter(id=partner_id).exists():
+        raise NotFound("not_found", what="partner")
+    contact_ids = list(dict.fromkeys(contact_ids))
+    if contact_ids and await ContactPerson.filter(id__in=contact_ids).count() != len(contact_ids):
+        raise NotFound("not_found", what="contact")
+
+    async with in_transaction():
+        interaction = await Interaction.create(
+            kind=kind,
+            direction=direction,
+            subject=subject,
+            description=description,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            done=done,
+            result=result,
+            importance=importance,
+            owner_id=owner_id,
+            author_id=author_id or owner_id,
+            deal_id=deal_id,
+            claim_id=claim_id,
+            partner_id=partner_id,
+            created_at=now,
+        )
+        for contact_id in contact_ids:
+            await InteractionParticipant.create(
+                interaction_id=interaction.id, contact_id=contact_id
+            )
+        if done and deal_id is not None:
+            await touch_deal_activity(deal_id, min(ends_at or starts_at, now))
+        if step is not None:
+            await _plan_next(interaction, step, now)
+    return interaction
+
+
+def _next_step(raw: NextStep | dict[str, Any] | None) -> NextStep | None:
+    if raw is None:
+        return None
+    step = raw if isinstance(raw, NextStep) else NextStep(**raw)
+    check_moment(step.at, "next_step", past_days=0, future_days=FUTURE_DAYS)
+    if step.at <= clock.now():
+        raise ValidationFailed("invalid", field="next_step", reason="not_in_future")
+    _choice(step.kind, InteractionKind, "interaction_kind")
+    check_text(step.subject, "next_step", max_len=500)
+    return step
+
+
+async def _plan_next(previous: Interaction, step: NextStep, now: dt.datetime) -> None:
+    performer_id = step.performer_id or previous.owner_id
+    subject = step.subject.strip() or previous.subject
+    if step.as_task:
+        if not await Employee.filter(id=performer_id, active=True).exists():
+            raise ValidationFailed("invalid", field="performer", reason="inactive")
+        await Task.create(
+            title=subject or "—",
+            performer_id=performer_id,
+            author_id=previous.owner_id,
+            due_at=step.at,
+            deal_id=previous.deal_id,
+            claim_id=previous.claim_id,
+            partner_id=previous.partner_id,
+            created_at=now,
+        )
+        return
+    await Interaction.create(
+        kind=InteractionKind(step.kind),
+        direction=previous.direction,
+        subject=subject,
+        starts_at=step.at,
+        done=False,
+        owner_id=performer_id,
+        author_id=previous.owner_id,
+        deal_id=previous.deal_id,
+        claim_id=previous.claim_id,
+        partner_id=previous.partner_id,
+        previous_id=previous.id,
+        created_at=now,
+    )
+
+
+async def mark_interaction_done(
+    interaction_id: int, *, actor_id: int | None, result: str = ""
+) -> Interaction:
+    """A planned interaction took place (now counts for exit checks and activity)."""
+    result = check_text(result, "result", max_len=4000)
+    async with in_transaction():
+        interaction = await get_interaction(interaction_id)
+        if interaction.done:
+            return interaction
+        now = clock.now()
+        kind = interaction.kind
+        if kind == InteractionKind.PLANNED:
+            kind = InteractionKind.CALL
+        moment = min(interaction.starts_at, now)
+        await Interaction.filter(id=interaction.id).update(
+            done=True, result=result, kind=kind, starts_at=moment
+        )
+        interaction.done, interaction.result, interaction.kind = True, result, kind
+        interaction.starts_at = moment
+        if interaction.deal_id is not None:
+            await touch_deal_activity(interaction.deal_id, moment)
+    return interaction
+
+
+async def list_deal_interactions(deal_id: int, *, done: bool | None = None) -> list[Interaction]:
+    query = Interaction.filter(deal_id=deal_id)
+    if done is not None:
+        query = query.filter(done=done)
+    return await query.order_by("-starts_at", "-id")
+
+
+# --- the deal's timeline ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    """One thing on a deal's timeline. `kind` is one of: interaction, planned_interaction,
+    event, task, task_done, email, order, invoice, shipment, payment, file. `title` is the
+    user's own text (subject, number, file name) or, for events, the action code; `data` holds
+    what an adapter needs to render the rest."""
+
+    at: dt.datetime
+    kind: str
+    ref_id: int
+    title: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+_ORDER_OF_KIND = {
+    "event": 0, "interaction": 1, "planned_interaction": 2, "task_done": 3, "task": 4,
+    "email": 5, "order": 6, "invoice": 7, "shipment": 8, "payment": 9, "file": 10,
+}  # fmt: skip
+
+
+def _on_date(day: dt.date) -> dt.datetime:
+    """A document dated `day`: the start of that day in Kyiv, in UTC."""
+    local = dt.datetime.combine(day, dt.time(0), tzinfo=zoneinfo.ZoneInfo("Europe/Kyiv"))
+    return local.astimezone(dt.UTC)
+
+
+async def list_deal_timeline(
+    deal_id: int, *, limit: int = 30, offset: int = 0
+) -> list[TimelineItem]:
+    """Newest first. One query per source, each limited to `offset + limit` rows, merged."""
+    if not await Deal.filter(id=deal_id).exists():
+        raise NotFound("not_found", what="deal")
+    top = offset + limit
+    items: list[TimelineItem] = []
+
+    for row in await Interaction.filter(deal_id=deal_id).order_by("-starts_at", "-id").limit(top):
+        items.append(
+            TimelineItem(
+                at=row.starts_at,
+                kind="interaction" if row.done else "planned_interaction",
+                ref_id=row.id,
+                title=row.subject,
+                data={
+                    "interaction_kind": row.kind.value,
+                    "direction": row.direction.value,
+                    "result": row.result,
+                    "owner_id": row.owner_id,
+                },
+            )
+        )
+    for event in await DealEvent.filter(deal_id=deal_id).order_by("-at", "-id").limit(top):
+        items.append(
+            TimelineItem(
+                at=event.at,
+                kind="event",
+                ref_id=event.id,
+                title=event.action,
+                data={"actor_id": event.actor_id, **(event.data or {})},
+            )
+        )
+    tasks = Task.filter(deal_id=deal_id)
+    for task in await tasks.order_by("-created_at", "-id").limit(top):
+        items.append(
+            TimelineItem(
+                at=task.created_at,
+                kind="task",
+                ref_id=task.id,
+                title=task.title,
+                data={
+                    "status": task.status.value,
+                    "performer_id": task.performer_id,
+                    "due_at": task.due_at,
+                },
+            )
+        )
+    done = tasks.filter(completed_at__isnull=False)
+    for task in await done.order_by("-completed_at", "-id").limit(top):
+        items.append(
+            TimelineItem(
+                at=task.completed_at,
+                kind="task_done",
+                ref_id=task.id,
+                title=task.title,
+                data={"status": task.status.value, "result": task.result},
+            )
+        )
+    for mail in (
+        await EmailMessage.filter(deal_id=deal_id).order_by("-received_at", "-id").limit(top)
+    ):
+        items.append(
+            TimelineItem(
+                at=mail.received_at,
+                kind="email",
+                ref_id=mail.id,
+                title=mail.subject,
+                data={
+                    "from": mail.from_address,
+                    "outgoing": mail.outgoing,
+                    "sent_at": mail.sent_at,
+                },
+            )
+        )
+    for kind, model in (
+        ("order", Order), ("invoice", Invoice), ("shipment", Shipment), ("payment", Payment),
+    ):  # fmt: skip
+        for doc in await model.filter(deal_id=deal_id).order_by("-date", "-id").limit(top):
+            items.append(
+                TimelineItem(
+                    at=_on_date(doc.date),
+                    kind=kind,
+                    ref_id=doc.id,
+                    title=doc.number,
+                    data={
+                        "amount_minor": doc.amount_minor,
+                        "currency": doc.currency,
+                        "status": doc.status.value,
+                        "date": doc.date,
+                    },
+                )
+            )
+    for link in await FileLink.filter(deal_id=deal_id).order_by("-created_at", "-id").limit(top):
+        items.append(
+            TimelineItem(
+                at=link.created_at,
+                kind="file",
+                ref_id=link.id,
+                title=link.name,
+                data={"file_id": link.file_id},
+            )
+        )
+    items.sort(key=lambda item: (item.at, -_ORDER_OF_KIND[item.kind], item.ref_id), reverse=True)
+    return items[offset:top]

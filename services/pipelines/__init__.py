@@ -1,0 +1,1 @@
+"""The shipped process kinds (YAML), loaded by `crm pipelines load --defaults`."""
