@@ -53,6 +53,14 @@ def _write_once(path: Path, data: bytes) -> None:
         raise
 
 
+async def write_file(path: Path, data: bytes) -> None:
+    """Put bytes at `path` once (atomically); big files are written off the event loop."""
+    if len(data) <= _INLINE_WRITE_LIMIT:
+        _write_once(path, data)
+    else:
+        await asyncio.to_thread(_write_once, path, data)
+
+
 async def store_file(
     data: bytes,
     *,
@@ -62,11 +70,7 @@ async def store_file(
 ) -> StoredFile:
     """Keep `data` once (deduplicated by SHA-256) and return its record."""
     sha256 = hashlib.sha256(data).hexdigest()
-    path = file_path(sha256, files_dir)
-    if len(data) <= _INLINE_WRITE_LIMIT:
-        _write_once(path, data)
-    else:
-        await asyncio.to_thread(_write_once, path, data)
+    await write_file(file_path(sha256, files_dir), data)
     existing = await StoredFile.get_or_none(sha256=sha256)
     if existing is not None:
         return existing

@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tortoise.expressions import Q
+from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from core import clock
@@ -50,7 +52,7 @@ from models import (
 )
 from models.base import ContactKind, DealStatus, EmailState, Role
 from services.audit import touch_deal_activity
-from services.files import attach_file, open_file, store_file
+from services.files import attach_file, file_path, open_file, store_file, write_file
 
 META_KEY = "_crm"  # our own data inside EmailMessage.headers (see the report on models)
 NOTE_ATTACHED = "mail_attached"
@@ -202,6 +204,11 @@ class IncomingAttachment:
     skipped: str = ""  # "", "too_large", "empty"
     source: str = "part"  # part, tnef, forward
     limit: int = 0  # the size limit that applied
+    sha256: str = ""
+
+    def __post_init__(self) -> None:
+        if self.data is not None and not self.sha256:
+            self.sha256 = hashlib.sha256(self.data).hexdigest()
 
 
 @dataclass
@@ -341,6 +348,7 @@ async def _advance(mailbox_id: int, folder: str, uidvalidity: int, last_uid: int
 # --- matching facts ----------------------------------------------------------------------------
 
 _DEAL_FIELDS = ("id", "number", "title", "owner_id", "status", "partner_id")
+_OPEN_DEALS_SHOWN = 20
 
 
 def _deal_ref(row: Mapping[str, Any]) -> DealRef:
@@ -355,86 +363,143 @@ def _deal_ref(row: Mapping[str, Any]) -> DealRef:
     )
 
 
-async def _open_deals_of(partner_ids: list[int]) -> tuple[DealRef, ...]:
-    if not partner_ids:
-        return ()
-    rows = (
-        await Deal.filter(partner_id__in=partner_ids, status=DealStatus.OPEN)
-        .order_by("-started_at", "-id")
-        .limit(20)
-        .values(*_DEAL_FIELDS)
-    )
-    return tuple(_deal_ref(r) for r in rows)
+class _MatchIndex:
+    """What the database knows about the clues of a whole batch, read in a few queries; the
+    facts of each message are then cut out of it (`facts`). Messages stored earlier in the same
+    batch join the thread index (`remember`), so a reply to them finds their deal."""
 
+    def __init__(self) -> None:
+        self.deals_by_number: dict[str, DealRef] = {}
+        self.deals_by_thread_id: dict[str, DealRef] = {}
+        self.infos_by_email: dict[str, list[tuple[int | None, int | None]]] = {}
+        self.infos_by_domain: dict[str, list[tuple[int | None, int | None]]] = {}
+        self.partner_of_contact: dict[int, int] = {}
+        self.active_partners: set[int] = set()
+        self.open_deals: dict[int, list[DealRef]] = {}
 
-async def _partners_of_infos(infos: list[dict[str, Any]]) -> list[int]:
-    partner_ids = [i["partner_id"] for i in infos if i["partner_id"]]
-    contact_ids = [i["contact_id"] for i in infos if i["contact_id"]]
-    if contact_ids:
-        partner_ids += await ContactPerson.filter(id__in=contact_ids).values_list(
-            "partner_id", flat=True
+    @classmethod
+    async def load(cls, all_clues: list[MatchClues]) -> _MatchIndex:
+        index = cls()
+        numbers = sorted(
+            {
+                n
+                for c in all_clues
+                for n in c.our_deal_numbers + c.plus_deal_numbers + c.subject_deal_numbers
+            }
         )
-    active = await Partner.filter(id__in=partner_ids, active=True).values_list("id", flat=True)
-    return sorted(set(active))
+        if numbers:
+            for row in await Deal.filter(number__in=numbers).values(*_DEAL_FIELDS):
+                index.deals_by_number[row["number"]] = _deal_ref(row)
+        thread_ids = sorted({i for c in all_clues for i in c.thread_ids})
+        if thread_ids:
+            rows = (
+                await EmailMessage.filter(message_id__in=thread_ids, deal_id__isnull=False)
+                .order_by("id")
+                .values("message_id", "deal_id")
+            )
+            deals = await index._deals_by_id({r["deal_id"] for r in rows})
+            for row in rows:
+                if row["deal_id"] in deals:
+                    index.deals_by_thread_id[row["message_id"]] = deals[row["deal_id"]]
+        people = [c for c in all_clues if not c.is_bounce]
+        senders = sorted({c.sender for c in people if c.sender})
+        domains = sorted({c.sender_domain for c in people if c.sender_domain})
+        infos: list[dict[str, Any]] = []
+        if senders:
+            infos += await ContactInfo.filter(
+                kind=ContactKind.EMAIL, normalized__in=senders
+            ).values("normalized", "partner_id", "contact_id")
+        if domains:
+            condition = Q(*[Q(normalized__endswith="@" + d) for d in domains], join_type="OR")
+            infos += (
+                await ContactInfo.filter(condition, kind=ContactKind.EMAIL)
+                .limit(500 * len(domains))
+                .values("normalized", "partner_id", "contact_id")
+            )
+        for info in infos:
+            pair = (info["partner_id"], info["contact_id"])
+            address = info["normalized"]
+            if address in senders:
+                index.infos_by_email.setdefault(address, []).append(pair)
+            index.infos_by_domain.setdefault(address.rpartition("@")[2], []).append(pair)
+        contact_ids = {c for _, c in (p for v in index.infos_by_domain.values() for p in v) if c}
+        if contact_ids:
+            index.partner_of_contact = dict(
+                await ContactPerson.filter(id__in=sorted(contact_ids)).values_list(
+                    "id", "partner_id"
+                )
+            )
+        partner_ids = {p for v in index.infos_by_domain.values() for p, _ in v if p}
+        partner_ids |= set(index.partner_of_contact.values())
+        if partner_ids:
+            index.active_partners = set(
+                await Partner.filter(id__in=sorted(partner_ids), active=True).values_list(
+                    "id", flat=True
+                )
+            )
+            rows = (
+                await Deal.filter(partner_id__in=sorted(index.active_partners),
+                                  status=DealStatus.OPEN)
+                .order_by("-started_at", "-id")
+                .values(*_DEAL_FIELDS)
+            )
+            for row in rows:
+                index.open_deals.setdefault(row["partner_id"], []).append(_deal_ref(row))
+        return index
+
+    async def _deals_by_id(self, ids: set[int]) -> dict[int, DealRef]:
+        if not ids:
+            return {}
+        return {
+            r["id"]: _deal_ref(r)
+            for r in await Deal.filter(id__in=sorted(ids)).values(*_DEAL_FIELDS)
+        }
+
+    def _partners(self, pairs: list[tuple[int | None, int | None]]) -> list[int]:
+        found = {p for p, _ in pairs if p} | {
+            self.partner_of_contact[c] for _, c in pairs if c in self.partner_of_contact
+        }
+        return sorted(found & self.active_partners)
+
+    def _deals_of(self, partner_ids: list[int]) -> tuple[DealRef, ...]:
+        deals = [d for p in partner_ids for d in self.open_deals.get(p, [])]
+        return tuple(deals[:_OPEN_DEALS_SHOWN])
+
+    def facts(self, clues: MatchClues) -> MatchFacts:
+        by_number = {
+            n: self.deals_by_number[n]
+            for n in clues.our_deal_numbers + clues.plus_deal_numbers + clues.subject_deal_numbers
+            if n in self.deals_by_number
+        }
+        by_thread = {i: self.deals_by_thread_id[i] for i in clues.thread_ids
+                     if i in self.deals_by_thread_id}
+        if clues.is_bounce:
+            return MatchFacts(deals_by_number=by_number, deals_by_thread_id=by_thread)
+        own = self.infos_by_email.get(clues.sender, []) if clues.sender else []
+        contact_ids = sorted(c for _, c in own if c)
+        contact_partners = self._partners(own)
+        domain_partners = [
+            p for p in self._partners(self.infos_by_domain.get(clues.sender_domain, []))
+            if p not in contact_partners
+        ] if clues.sender_domain else []
+        return MatchFacts(
+            deals_by_number=by_number,
+            deals_by_thread_id=by_thread,
+            contact_id=contact_ids[0] if contact_ids else None,
+            contact_partner_ids=tuple(contact_partners),
+            contact_open_deals=self._deals_of(contact_partners),
+            domain_partner_ids=tuple(domain_partners),
+            domain_open_deals=self._deals_of(domain_partners),
+        )
+
+    def remember(self, message_id: str | None, deal: DealRef | None) -> None:
+        if message_id and deal is not None:
+            self.deals_by_thread_id[message_id] = deal
 
 
 async def lookup_match_facts(clues: MatchClues) -> MatchFacts:
-    """Everything in the database the clues point at (a few indexed queries)."""
-    numbers: set[str] = set()
-    for number in clues.our_deal_numbers + clues.plus_deal_numbers + clues.subject_deal_numbers:
-        numbers.add(number)
-    deals_by_number: dict[str, DealRef] = {}
-    if numbers:
-        for row in await Deal.filter(number__in=sorted(numbers)).values(*_DEAL_FIELDS):
-            deals_by_number[row["number"]] = _deal_ref(row)
-
-    deals_by_thread_id: dict[str, DealRef] = {}
-    if clues.thread_ids:
-        rows = (
-            await EmailMessage.filter(message_id__in=list(clues.thread_ids), deal_id__isnull=False)
-            .order_by("id")
-            .values("message_id", "deal_id")
-        )
-        if rows:
-            deals = {
-                r["id"]: _deal_ref(r)
-                for r in await Deal.filter(id__in={r["deal_id"] for r in rows}).values(
-                    *_DEAL_FIELDS
-                )
-            }
-            for row in rows:
-                if row["deal_id"] in deals:
-                    deals_by_thread_id[row["message_id"]] = deals[row["deal_id"]]
-
-    if clues.is_bounce:
-        return MatchFacts(deals_by_number=deals_by_number, deals_by_thread_id=deals_by_thread_id)
-
-    contact_id = None
-    contact_partner_ids: list[int] = []
-    if clues.sender:
-        infos = await ContactInfo.filter(
-            kind=ContactKind.EMAIL, normalized=clues.sender
-        ).values("partner_id", "contact_id")
-        contact_ids = [i["contact_id"] for i in infos if i["contact_id"]]
-        contact_id = min(contact_ids) if contact_ids else None
-        contact_partner_ids = await _partners_of_infos(infos)
-    domain_partner_ids: list[int] = []
-    if clues.sender_domain:
-        infos = await ContactInfo.filter(
-            kind=ContactKind.EMAIL, normalized__endswith="@" + clues.sender_domain
-        ).limit(200).values("partner_id", "contact_id")
-        domain_partner_ids = await _partners_of_infos(infos)
-    return MatchFacts(
-        deals_by_number=deals_by_number,
-        deals_by_thread_id=deals_by_thread_id,
-        contact_id=contact_id,
-        contact_partner_ids=tuple(contact_partner_ids),
-        contact_open_deals=await _open_deals_of(contact_partner_ids),
-        domain_partner_ids=tuple(domain_partner_ids),
-        domain_open_deals=await _open_deals_of(
-            [p for p in domain_partner_ids if p not in contact_partner_ids]
-        ),
-    )
+    """Everything in the database the clues of one message point at."""
+    return (await _MatchIndex.load([clues])).facts(clues)
 
 
 # --- recording ---------------------------------------------------------------------------------
@@ -449,45 +514,136 @@ def _body_of(raw: bytes) -> bytes:
     return raw[at + size :]
 
 
-async def _find_duplicate(mail: IncomingEmail, files_dir: Path | str | None) -> int | None:
-    """The id of this message if it is already stored.
+class _Batch:
+    """What one batch needs from the database, read up front in a few queries (duplicates,
+    stored files, matching facts, loop-guard counts), and kept current as the batch is
+    written, so that a message sees the ones stored before it in the same transaction."""
 
-    By Message-ID when it has one: the same ID with the same raw bytes, or with the same body
-    (the copy that came through another mailbox, with other transport headers). An ID reused
-    by a different message does not count. Without a Message-ID: by the raw bytes.
-    """
-    if not mail.message_id:
-        same = await EmailMessage.filter(raw_sha256=mail.raw_sha256).limit(1).values_list(
-            "id", flat=True
-        )
-        return same[0] if same else None
-    rows = await EmailMessage.filter(message_id=mail.message_id).values(
-        "id", "raw_sha256", "raw_file_id"
-    )
-    for row in rows:
-        if row["raw_sha256"] == mail.raw_sha256:
-            return row["id"]
-    if not rows:
+    def __init__(self, emails: list[IncomingEmail], guard: LoopGuard, files_dir: Any) -> None:
+        self.emails = emails
+        self.guard = guard
+        self.files_dir = files_dir
+        self.by_message_id: dict[str, list[dict[str, Any]]] = {}
+        self.by_raw_sha: dict[str, int] = {}
+        self.file_ids: dict[str, int] = {}
+        self.sender_counts: dict[str, int] = {}
+        self.touched_deals: dict[int, dt.datetime] = {}
+        self.match = _MatchIndex()
+
+    async def load(self) -> _Batch:
+        emails = self.emails
+        message_ids = sorted({m.message_id for m in emails if m.message_id})
+        if message_ids:
+            for row in await EmailMessage.filter(message_id__in=message_ids).values(
+                "id", "message_id", "raw_sha256", "raw_file_id"
+            ):
+                self.by_message_id.setdefault(row["message_id"], []).append(row)
+        shas = sorted({m.raw_sha256 for m in emails if not m.message_id})
+        if shas:
+            for row_id, sha in await EmailMessage.filter(raw_sha256__in=shas).values_list(
+                "id", "raw_sha256"
+            ):
+                self.by_raw_sha.setdefault(sha, row_id)
+        file_shas = {m.raw_sha256 for m in emails} | {
+            a.sha256 for m in emails for a in m.attachments if a.data is not None
+        }
+        if file_shas:
+            self.file_ids = dict(
+                await StoredFile.filter(sha256__in=sorted(file_shas)).values_list("sha256", "id")
+            )
+        people = [m for m in emails if m.from_address and not m.is_bounce and not m.is_auto]
+        if people:
+            since = min(m.received_at for m in people) - dt.timedelta(minutes=self.guard.minutes)
+            rows = (
+                await EmailMessage.filter(
+                    from_address__in=sorted({m.from_address for m in people}),
+                    received_at__gte=since,
+                    is_bounce=False,
+                    is_auto_reply=False,
+                )
+                .annotate(n=Count("id"))
+                .group_by("from_address")
+                .values_list("from_address", "n")
+            )
+            self.sender_counts = dict(rows)
+        self.match = await _MatchIndex.load([m.clues for m in emails])
+        return self
+
+    async def duplicate_of(self, mail: IncomingEmail) -> int | None:
+        """The id of this message if it is already stored.
+
+        By Message-ID when it has one: the same ID with the same raw bytes, or with the same
+        body (the copy that came through another mailbox, with other transport headers). An ID
+        reused by a different message does not count. Without a Message-ID: by the raw bytes.
+        """
+        if not mail.message_id:
+            return self.by_raw_sha.get(mail.raw_sha256)
+        rows = self.by_message_id.get(mail.message_id, [])
+        for row in rows:
+            if row["raw_sha256"] == mail.raw_sha256:
+                return row["id"]
+        if not rows:
+            return None
+        body = hashlib.sha256(_body_of(mail.raw)).digest()
+        for row in rows:
+            stored = await StoredFile.get_or_none(id=row["raw_file_id"] or 0)
+            if stored is None:
+                continue
+            try:
+                other = await open_file(stored, files_dir=self.files_dir)
+            except NotFound:
+                continue
+            if hashlib.sha256(_body_of(other)).digest() == body:
+                return row["id"]
         return None
-    body = hashlib.sha256(_body_of(mail.raw)).digest()
-    for row in rows:
-        if not row["raw_file_id"]:
-            continue
-        stored = await StoredFile.get_or_none(id=row["raw_file_id"])
-        if stored is None:
-            continue
-        try:
-            other = await open_file(stored, files_dir=files_dir)
-        except NotFound:
-            continue
-        if hashlib.sha256(_body_of(other)).digest() == body:
-            return row["id"]
-    return None
+
+    def remember(self, mail: IncomingEmail, email_id: int, raw_file_id: int | None) -> None:
+        if mail.message_id:
+            self.by_message_id.setdefault(mail.message_id, []).append(
+                {"id": email_id, "message_id": mail.message_id, "raw_sha256": mail.raw_sha256,
+                 "raw_file_id": raw_file_id}
+            )
+        else:
+            self.by_raw_sha.setdefault(mail.raw_sha256, email_id)
+
+    async def store(self, data: bytes, sha256: str, name: str, mime_type: str) -> int:
+        """Like `services.files.store_file`, without a query for what the batch already knows."""
+        known = self.file_ids.get(sha256)
+        path = file_path(sha256, self.files_dir)
+        if known is not None and path.exists():
+            return known
+        await write_file(path, data)
+        if known is None:
+            stored = await StoredFile.create(
+                sha256=sha256,
+                original_name=(name or "file")[:500],
+                mime_type=(mime_type or "application/octet-stream")[:200],
+                size=len(data),
+            )
+            known = self.file_ids[sha256] = stored.id
+        return known
+
+    def over_loop_limit(self, mail: IncomingEmail) -> bool:
+        if mail.is_bounce or mail.is_auto or not mail.from_address:
+            return False
+        return self.sender_counts.get(mail.from_address, 0) >= self.guard.max_messages
+
+    def count_sender(self, mail: IncomingEmail) -> None:
+        if not mail.is_bounce and not mail.is_auto and mail.from_address:
+            self.sender_counts[mail.from_address] = self.sender_counts.get(mail.from_address, 0) + 1
+
+    def touch(self, deal_id: int, at: dt.datetime) -> None:
+        current = self.touched_deals.get(deal_id)
+        if current is None or at > current:
+            self.touched_deals[deal_id] = at
+
+    async def finish(self) -> None:
+        now = clock.now()
+        for deal_id, at in self.touched_deals.items():
+            await touch_deal_activity(deal_id, min(at, now))
 
 
-async def _store_attachments(
-    mail: IncomingEmail, files_dir: Path | str | None
-) -> list[dict[str, Any]]:
+async def _store_attachments(mail: IncomingEmail, batch: _Batch) -> list[dict[str, Any]]:
     listed: list[dict[str, Any]] = []
     for attachment in mail.attachments:
         entry: dict[str, Any] = {
@@ -498,28 +654,14 @@ async def _store_attachments(
             "source": attachment.source,
         }
         if attachment.data is not None:
-            stored = await store_file(
-                attachment.data,
-                original_name=attachment.name,
-                mime_type=attachment.mime_type,
-                files_dir=files_dir,
+            entry["file_id"] = await batch.store(
+                attachment.data, attachment.sha256, attachment.name, attachment.mime_type
             )
-            entry["file_id"] = stored.id
         else:
             entry["skipped"] = attachment.skipped or "not_stored"
             entry["limit"] = attachment.limit
         listed.append(entry)
     return listed
-
-
-async def _loop_guard_count(mail: IncomingEmail, guard: LoopGuard) -> int:
-    since = mail.received_at - dt.timedelta(minutes=guard.minutes)
-    return await EmailMessage.filter(
-        from_address=mail.from_address,
-        received_at__gte=since,
-        is_bounce=False,
-        is_auto_reply=False,
-    ).count()
 
 
 async def _unsorted_recipients(partner_id: int | None) -> list[int]:
@@ -538,9 +680,9 @@ async def _unsorted_recipients(partner_id: int | None) -> list[int]:
 
 
 async def _queue_note(kind: str, email_id: int, employee_id: int) -> int:
-    note, _ = await SentNotification.get_or_create(
-        key=f"{kind}:{email_id}:{employee_id}",
-        defaults={"kind": kind, "recipient_id": employee_id, "period": ""},
+    """Record a notification to send after the commit (the key makes a repeat impossible)."""
+    note = await SentNotification.create(
+        key=f"{kind}:{email_id}:{employee_id}", kind=kind, recipient_id=employee_id, period=""
     )
     return note.id
 
@@ -561,31 +703,26 @@ def _clip(value: str | None, limit: int) -> str:
 
 async def _record_one(
     mail: IncomingEmail,
+    batch: _Batch,
     *,
     mailbox_id: int | None,
     folder: str,
     decide: Decide,
-    loop_guard: LoopGuard,
-    files_dir: Path | str | None,
     max_raw_bytes: int,
 ) -> RecordedEmail:
-    duplicate = await _find_duplicate(mail, files_dir)
+    duplicate = await batch.duplicate_of(mail)
     if duplicate is not None:
         return RecordedEmail(mail.uid, duplicate, "duplicate", f"duplicate of #{duplicate}")
 
     meta: dict[str, Any] = dict(mail.meta)
     raw_file_id = None
     if len(mail.raw) <= max_raw_bytes:
-        stored = await store_file(
-            mail.raw,
-            original_name=f"{mail.uid or 'message'}.eml",
-            mime_type="message/rfc822",
-            files_dir=files_dir,
+        raw_file_id = await batch.store(
+            mail.raw, mail.raw_sha256, f"{mail.uid or 'message'}.eml", "message/rfc822"
         )
-        raw_file_id = stored.id
     else:
         meta["raw_not_stored"] = {"size": len(mail.raw), "limit": max_raw_bytes}
-    attachments = await _store_attachments(mail, files_dir)
+    attachments = await _store_attachments(mail, batch)
     meta["attachments"] = attachments
     if mail.bounce:
         meta["bounce"] = mail.bounce
@@ -596,19 +733,14 @@ async def _record_one(
     reason = ""
     if mail.problem:
         state, reason = EmailState.QUARANTINED, f"unreadable: {mail.problem}"
-    elif (
-        not mail.is_bounce
-        and not mail.is_auto
-        and mail.from_address
-        and await _loop_guard_count(mail, loop_guard) >= loop_guard.max_messages
-    ):
+    elif batch.over_loop_limit(mail):
         state = EmailState.HELD
         reason = (
-            f"loop guard: more than {loop_guard.max_messages} messages from "
-            f"{mail.from_address} in {loop_guard.minutes} min"
+            f"loop guard: more than {batch.guard.max_messages} messages from "
+            f"{mail.from_address} in {batch.guard.minutes} min"
         )
     else:
-        decision = decide(mail.clues, await lookup_match_facts(mail.clues))
+        decision = decide(mail.clues, batch.match.facts(mail.clues))
         if decision.deal is not None:
             state, reason = EmailState.ATTACHED, decision.rule
         elif mail.is_bounce:
@@ -650,10 +782,13 @@ async def _record_one(
         partner_id=partner_id,
         contact_id=decision.contact_id,
     )
+    batch.remember(mail, email.id, raw_file_id)
+    batch.count_sender(mail)
     note_ids: list[int] = []
     if deal is not None:
+        batch.match.remember(mail.message_id, deal)
         await _link_files_to_deal(attachments, deal.id)
-        await touch_deal_activity(deal.id, min(mail.received_at, clock.now()))
+        batch.touch(deal.id, mail.received_at)
         bounce_kind = (mail.bounce or {}).get("kind", "failed")
         if not mail.is_auto and (not mail.is_bounce or bounce_kind == "failed"):
             note_ids.append(await _queue_note(NOTE_ATTACHED, email.id, deal.owner_id))
@@ -697,18 +832,19 @@ async def record_incoming_batch(
             if done >= advance_to:  # type: ignore[operator]
                 return []  # another worker on the same mailbox got here first
             emails = [m for m in emails if m.uid is None or m.uid > done]
+        batch = await _Batch(emails, guard, files_dir).load()
         for mail in emails:
             results.append(
                 await _record_one(
                     mail,
+                    batch,
                     mailbox_id=mailbox_id,
                     folder=folder,
                     decide=decide,
-                    loop_guard=guard,
-                    files_dir=files_dir,
                     max_raw_bytes=max_raw_bytes,
                 )
             )
+        await batch.finish()
         if tracked:
             await _advance(mailbox_id, folder, uidvalidity, advance_to)  # type: ignore[arg-type]
     return results

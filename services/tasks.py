@@ -7,10 +7,10 @@ completion is refused with `ExitChecksNotMet` and the task stays open, as in 1C.
 
 An assignment is a chain of tasks, one per step, like 1C's BP "Задание": the performer's
 *execute* task; when it is done, a *check* task for the checker; the checker accepts (done) or
-returns it, which creates a new *execute* task for the performer with the comment. The `Task`
-model has no checker or step columns yet, so the step is kept in `template_code` as
-`assign:exec:<root task id>:<checker id>` or `assign:check:<root task id>:<performer id>`
-(see `assignment_step`); only this module reads or writes that format.
+returns it, which creates a new *execute* task for the performer with the comment. Every step
+keeps the assignment's checker in `Task.checker` and, except the first execute task (the root),
+points at the root with `Task.parent` (`root.steps` are the later steps); `template_code` says
+which step it is (`assignment.execute` / `assignment.check`, see `assignment_step`).
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ CHECK_DAYS = 1  # a check or a rework is due one day after it is handed over
 DUE_PAST_DAYS = 1
 DUE_FUTURE_DAYS = 3650
 SNOOZE_MAX_DAYS = 365
-_EXEC, _CHECK = "assign:exec:", "assign:check:"
+EXECUTE_STEP, CHECK_STEP = "assignment.execute", "assignment.check"
+_STEPS = {EXECUTE_STEP: "execute", CHECK_STEP: "check"}
 
 
 class TaskStateConflict(DomainError):
@@ -48,7 +49,7 @@ class TaskStateConflict(DomainError):
 class AssignmentStep:
     step: str  # "execute" or "check"
     root_id: int  # the first execute task of the assignment
-    counterpart_id: int  # execute: the checker; check: the performer who executed it
+    checker_id: int | None  # the assignment's checker (None once that employee was deleted)
 
     @property
     def is_check(self) -> bool:
@@ -57,13 +58,12 @@ class AssignmentStep:
 
 def assignment_step(task: Task) -> AssignmentStep | None:
     """Which step of an assignment this task is, or None for any other task."""
-    code = task.template_code or ""
-    for prefix, step in ((_EXEC, "execute"), (_CHECK, "check")):
-        if code.startswith(prefix):
-            root, _, other = code.removeprefix(prefix).partition(":")
-            if root.isdigit() and other.isdigit():
-                return AssignmentStep(step=step, root_id=int(root), counterpart_id=int(other))
-    return None
+    step = _STEPS.get(task.template_code or "")
+    if step is None:
+        return None
+    return AssignmentStep(
+        step=step, root_id=task.parent_id or task.id, checker_id=task.checker_id
+    )
 
 
 # --- queries ----------------------------------------------------------------------------------
@@ -127,11 +127,7 @@ async def list_assignment_steps(task_id: int) -> list[Task]:
     step = assignment_step(task)
     if step is None:
         return [task]
-    root = step.root_id
-    return await Task.filter(
-        Q(template_code__startswith=f"{_EXEC}{root}:")
-        | Q(template_code__startswith=f"{_CHECK}{root}:")
-    ).order_by("id")
+    return await Task.filter(Q(id=step.root_id) | Q(parent_id=step.root_id)).order_by("id")
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -326,26 +322,29 @@ async def create_assignment(
             deal_id=deal_id,
             claim_id=claim_id,
             partner_id=partner_id,
-            template_code=f"{_EXEC}0:{checker_id}",
+            checker_id=checker_id,
+            template_code=EXECUTE_STEP,
             created_at=now,
         )
-        task.template_code = f"{_EXEC}{task.id}:{checker_id}"
-        await Task.filter(id=task.id).update(template_code=task.template_code)
     return task
 
 
 async def _hand_to_checker(task: Task, step: AssignmentStep, now: dt.datetime) -> Task:
+    if step.checker_id is None:  # the checker's employee record is gone: nobody to check
+        return task
     return await Task.create(
         title=task.title,
         description=task.description,
-        performer_id=step.counterpart_id,
+        performer_id=step.checker_id,
+        checker_id=step.checker_id,
+        parent_id=step.root_id,
         author_id=task.author_id,
         due_at=now + dt.timedelta(days=CHECK_DAYS),
         importance=task.importance,
         deal_id=task.deal_id,
         claim_id=task.claim_id,
         partner_id=task.partner_id,
-        template_code=f"{_CHECK}{step.root_id}:{task.performer_id}",
+        template_code=CHECK_STEP,
         created_at=now,
     )
 
@@ -386,18 +385,27 @@ async def return_for_rework(
         now = clock.now()
         await _close(task, TaskStatus.DONE, comment, now)
         root = await Task.get(id=step.root_id)
-        checker_id = task.performer_id
+        executed = (
+            await Task.filter(
+                Q(id=root.id) | Q(parent_id=root.id), template_code=EXECUTE_STEP, id__lt=task.id
+            )
+            .order_by("-id")
+            .first()
+        )
+        performer_id = executed.performer_id if executed else root.performer_id
         description = f"{root.description}\n\n— {comment}".strip()
         return await Task.create(
             title=root.title,
             description=description[:4000],
-            performer_id=step.counterpart_id,
+            performer_id=performer_id,
+            checker_id=task.performer_id,  # whoever checked it checks the rework
+            parent_id=root.id,
             author_id=root.author_id,
             due_at=due_at or now + dt.timedelta(days=CHECK_DAYS),
             importance=root.importance,
             deal_id=root.deal_id,
             claim_id=root.claim_id,
             partner_id=root.partner_id,
-            template_code=f"{_EXEC}{step.root_id}:{checker_id}",
+            template_code=EXECUTE_STEP,
             created_at=now,
         )

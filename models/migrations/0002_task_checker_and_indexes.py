@@ -29,4 +29,16 @@ class Migration(migrations.Migration):
             name='parent',
             field=fields.ForeignKeyField('crm.Task', source_field='parent_id', null=True, db_index=True, db_constraint=True, to_field='id', related_name='steps', on_delete=OnDelete.SET_NULL),
         ),
+        # AddField does not create the index `db_index=True` asks for (CreateModel does), and
+        # Tortoise does not index foreign keys by itself: both are looked up by assignments.
+        ops.RunSQL(
+            [
+                'CREATE INDEX IF NOT EXISTS "idx_task_checker_id" ON "task" ("checker_id")',
+                'CREATE INDEX IF NOT EXISTS "idx_task_parent_id" ON "task" ("parent_id")',
+            ],
+            reverse_sql=[
+                'DROP INDEX IF EXISTS "idx_task_checker_id"',
+                'DROP INDEX IF EXISTS "idx_task_parent_id"',
+            ],
+        ),
     ]

@@ -254,7 +254,15 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, Name):
         return {"uk": value.uk, "en": value.en}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        out = {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        # Derived figures (deal efficiency, on-time rate...) too, when they are plain values.
+        for klass in type(value).__mro__:
+            for name, attr in vars(klass).items():
+                if isinstance(attr, property) and not name.startswith("_") and name not in out:
+                    derived = getattr(value, name)
+                    if derived is None or isinstance(derived, int | float | str):
+                        out[name] = to_jsonable(derived)
+        return out
     if isinstance(value, dict):
         return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):

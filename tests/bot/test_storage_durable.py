@@ -25,7 +25,9 @@ DIALOG_KEY = StorageKey(bot_id=1, chat_id=10, user_id=10, destiny="aiogd:context
 @pytest_asyncio.fixture(params=["database", "redis"])
 async def storage(request, db):
     if request.param == "database":
-        yield DatabaseStorage()
+        storage = DatabaseStorage()
+        yield storage
+        await storage.close()
         return
     if not REDIS_URL:
         pytest.skip("CRM_TEST_REDIS_URL is not set (e.g. redis://127.0.0.1:56379/0)")
@@ -65,14 +67,15 @@ async def test_storage_keeps_state_and_data_per_key_and_destiny(storage):
     assert (await storage.get_data(KEY))["page"] == 2
 
 
-async def test_database_storage_survives_a_restart_and_forgets_empty_records(db):
-    first = DatabaseStorage()
+@pytest.mark.parametrize("flush_delay", [0.05, None])
+async def test_database_storage_survives_a_restart_and_forgets_empty_records(db, flush_delay):
+    first = DatabaseStorage(flush_delay=flush_delay)
     await first.set_state(KEY, "FormSG:NAME")
     await first.set_data(KEY, {"deal_id": 7})
     await first.set_data(DIALOG_KEY, {"intent": "x"})
-    await first.close()
+    await first.close()  # the bot stops (SIGTERM): what is pending is written
 
-    second = DatabaseStorage()  # a new process: nothing cached
+    second = DatabaseStorage(flush_delay=flush_delay)  # a new process: nothing cached
     assert await second.get_state(KEY) == "FormSG:NAME"
     assert await second.get_data(KEY) == {"deal_id": 7}
     assert await FsmRecord.all().count() == 2
@@ -80,7 +83,35 @@ async def test_database_storage_survives_a_restart_and_forgets_empty_records(db)
     await second.set_data(DIALOG_KEY, {})
     await second.set_state(KEY, None)
     await second.set_data(KEY, {})
+    await second.flush()
     assert await FsmRecord.all().count() == 0
+    await second.close()
+
+
+async def test_database_storage_writes_a_burst_of_changes_as_one_batch(db, monkeypatch):
+    from services import fsm_store
+
+    batches: list[dict] = []
+    real = fsm_store.save_fsm_records
+
+    async def recording(records):
+        batches.append(dict(records))
+        await real(records)
+
+    monkeypatch.setattr(fsm_store, "save_fsm_records", recording)
+    storage = DatabaseStorage(flush_delay=0.05)
+    short_lived = StorageKey(bot_id=1, chat_id=10, user_id=10, destiny="aiogd:context:tmp")
+    await storage.set_data(DIALOG_KEY, {"step": 1})
+    await storage.set_data(short_lived, {"step": 1})  # a window opened and closed at once
+    await storage.set_data(DIALOG_KEY, {"step": 2})
+    await storage.set_data(short_lived, {})
+    assert batches == []  # nothing written on the update's path
+
+    await storage.flush()
+    assert len(batches) == 1
+    assert await storage.get_data(DIALOG_KEY) == {"step": 2}
+    assert await FsmRecord.all().values_list("key", flat=True) == ["fsm:1:10:10:aiogd:context:abc"]
+    await storage.close()
 
 
 async def test_build_storage_follows_the_settings(tmp_path):

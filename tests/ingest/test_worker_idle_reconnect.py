@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+import ingest.pipeline
+from ingest.matcher import decide
 from models import ContactInfo, EmailMessage
 from models.base import ContactKind, EmailState
 from services import mail
@@ -98,14 +100,12 @@ async def test_reconnects_after_a_dovecot_restart_and_catches_up(
 async def test_a_message_that_cannot_be_stored_is_set_aside_and_the_rest_go_on(
     mailbox, account, files_dir, monkeypatch
 ):
-    real = mail.lookup_match_facts
-
-    async def fails_for_one_sender(clues):
+    def fails_for_one_sender(clues, facts):
         if clues.sender == "client2@kvitka.test":
             raise RuntimeError("simulated bug while matching")
-        return await real(clues)
+        return decide(clues, facts)
 
-    monkeypatch.setattr(mail, "lookup_match_facts", fails_for_one_sender)
+    monkeypatch.setattr(ingest.pipeline, "decide", fails_for_one_sender)
     await asyncio.to_thread(account.append, _note(1), _note(2), _note(3))
 
     async with running_worker(mailbox, options(files_dir)) as (_, log):

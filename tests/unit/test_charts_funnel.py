@@ -113,3 +113,23 @@ def test_forecast_chart_months_with_ranges(locale):
 def test_forecast_chart_without_open_deals():
     fig = forecast_figure(forecast_result([]), "en")
     assert "No data for this period" in [t.get_text() for t in fig.texts]
+
+
+def longer(message: str, locale: str = "uk") -> str:
+    """A pseudo-translation half as long again (Ukrainian runs longer than English)."""
+    return message + " " + "ї" * (len(message) // 2)
+
+
+@pytest.mark.parametrize("build, result", [(funnel_figure, two_kinds),
+                                           (forecast_figure, lambda: forecast_result([
+                                               ForecastMonth(D(2026, 12, 1),
+                                                             Cases(1, 10_00, 5_00, 9_00, 1_00)),
+                                               ForecastMonth(None, Cases(1, 10_00, 5_00, 9_00,
+                                                                         0))]))])
+def test_longer_translations_still_do_not_collide(monkeypatch, build, result):
+    import charts.common
+    import charts.funnel
+
+    monkeypatch.setattr(charts.funnel, "gettext", longer)
+    monkeypatch.setattr(charts.common, "gettext", longer)
+    assert texts_overlap(build(result(), "uk")) == []

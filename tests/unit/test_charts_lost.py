@@ -62,3 +62,15 @@ def test_overlap_check_does_see_colliding_labels():
     fig.text(0.1, 0.5, "Первинний контакт", fontsize=20)
     fig.text(0.15, 0.5, "Кваліфікація", fontsize=20)
     assert texts_overlap(fig) == [("Первинний контакт", "Кваліфікація")]
+
+
+def test_longer_translations_still_do_not_collide(monkeypatch):
+    import charts.common
+    import charts.lost
+
+    def longer(message: str, locale: str = "uk") -> str:
+        return message + " " + "ї" * (len(message) // 2)
+
+    monkeypatch.setattr(charts.lost, "gettext", longer)
+    monkeypatch.setattr(charts.common, "gettext", longer)
+    assert texts_overlap(lost_figure(lost_result(), "uk")) == []

@@ -68,3 +68,31 @@ def test_execution_overview(locale):
     assert Image.open(io.BytesIO(png)).size[0] == 900
     texts = [t.get_text() for ax in fig.axes for t in ax.texts]
     assert any(t.endswith(": 28") for t in texts) and any(t.endswith(": 17") for t in texts)
+
+
+def test_longer_translations_still_do_not_collide(monkeypatch):
+    import charts.common
+    import charts.managers
+
+    def longer(message: str, locale: str = "uk") -> str:
+        return message + " " + "ї" * (len(message) // 2)
+
+    monkeypatch.setattr(charts.managers, "gettext", longer)
+    monkeypatch.setattr(charts.common, "gettext", longer)
+    assert texts_overlap(managers_figure(managers_result(12), "uk")) == []
+
+
+def test_execution_with_longer_translations(monkeypatch):
+    import charts.common
+    import charts.managers
+
+    def longer(message: str, locale: str = "uk") -> str:
+        return message + " " + "ї" * (len(message) // 2)
+
+    monkeypatch.setattr(charts.managers, "gettext", longer)
+    monkeypatch.setattr(charts.common, "gettext", longer)
+    period = make_period(D(2026, 6, 1), D(2026, 11, 27))
+    data = ExecutionData(period.date_from, period.date_to, D(2026, 11, 27), "UAH", 7, 14, 3,
+                         ExecutionTotals(1, 1, 1, 1), {"attention": 1, "watch": 1, "ok": 1})
+    assert texts_overlap(execution_figure(ReportResult("execution", period, data=data),
+                                          "uk")) == []
