@@ -61,8 +61,8 @@ Step = Callable[[FakeTelegram, int], Awaitable[None]]
 
 def env_for(fake: FakeTelegram, data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
-    env.update(CRM_BOT_TOKEN=fake.token, CRM_TELEGRAM_API_BASE=fake.base_url,
-               CRM_DATA_DIR=str(data_dir), CRM_LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT))  # fmt: skip
+    env.update(CRM_BOT_TOKEN=fake.token, CRM_TELEGRAM_API_BASE=fake.base_url)
+    env.update(CRM_DATA_DIR=str(data_dir), CRM_LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT))
     return env
 
 
@@ -79,6 +79,12 @@ async def start_bot(fake: FakeTelegram, data_dir: Path, code: str, *args: str):
 async def stop_bot(proc: asyncio.subprocess.Process) -> None:
     proc.terminate()
     await asyncio.wait_for(proc.wait(), 60)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mib(pid: int) -> float:
@@ -126,11 +132,15 @@ async def main(seconds: float, chat_counts: list[int]) -> None:
     fake = FakeTelegram()
     await fake.start()
     results: dict[tuple[str, int], tuple[float, float, float, int]] = {}
+    cpu_ms: dict[tuple[str, int], float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
         echo = await start_bot(fake, data_dir, ECHO_BOT)
+        await run_load(fake, max(chat_counts), 1.0, echo_step)  # warm-up, not counted
         for chats in chat_counts:
+            cpu = cpu_seconds(echo.pid)
             results["echo", chats] = await run_load(fake, chats, seconds, echo_step)
+            cpu_ms["echo", chats] = (cpu_seconds(echo.pid) - cpu) * 1000 / results["echo", chats][3]
         await stop_bot(echo)
 
         setup = await asyncio.create_subprocess_exec(
@@ -142,15 +152,20 @@ async def main(seconds: float, chat_counts: list[int]) -> None:
         for chat in range(1, max(chat_counts) + 1):
             await fake.user_message(chat, "/menu")
             await fake.next_event(chat, kinds={"send"}, timeout=60)
+        await run_load(fake, max(chat_counts), 1.0, menu_step)  # warm-up, not counted
         for chats in chat_counts:
+            cpu = cpu_seconds(crm.pid)
             results["crm", chats] = await run_load(fake, chats, seconds, menu_step)
+            cpu_ms["crm", chats] = (cpu_seconds(crm.pid) - cpu) * 1000 / results["crm", chats][3]
         memory = rss_mib(crm.pid)
         await stop_bot(crm)
     await fake.close()
 
-    print(f"{'bot':<6}{'chats':>6}{'upd/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'updates':>10}")
+    print(f"{'bot':<6}{'chats':>6}{'upd/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'updates':>9}"
+          f"{'bot CPU ms/upd':>16}")  # fmt: skip
     for (bot, chats), (rate, p50, p99, n) in results.items():
-        print(f"{bot:<6}{chats:>6}{rate:>10.0f}{p50:>10.1f}{p99:>10.1f}{n:>10}")
+        print(f"{bot:<6}{chats:>6}{rate:>8.0f}{p50:>9.1f}{p99:>9.1f}{n:>9}"
+              f"{cpu_ms[bot, chats]:>16.2f}")  # fmt: skip
     for chats in chat_counts:
         ratio = results["crm", chats][0] / results["echo", chats][0]
         print(f"ratio crm/echo with {chats} chat(s): {ratio:.2f} (target >= 0.5)")

@@ -34,6 +34,7 @@ from aiohttp import web
 
 from bot.deps import Services
 from bot.dialogs import FEATURES, MenuEntry, build_dialogs
+from bot.dialogs.message_manager import LimitedMessageManager
 from bot.handlers import AFTER_DIALOGS, BEFORE_DIALOGS, ERRORS, build_routers
 from bot.handlers.commands import bot_commands
 from bot.middlewares.employee import EmployeeMiddleware
@@ -152,7 +153,9 @@ def build_app(
     dispatcher.include_router(dialogs.router)
     dispatcher.include_routers(*build_routers(AFTER_DIALOGS))
     bg_manager_factory = setup_dialogs(
-        dispatcher, message_manager=message_manager, events_isolation=isolation
+        dispatcher,
+        message_manager=message_manager or LimitedMessageManager(),
+        events_isolation=isolation,
     )
 
     app = App(

@@ -14,19 +14,44 @@ from core.i18n import N_, gettext
 
 
 @click.command("ingest")
-@click.option("--mailbox", "mailboxes", multiple=True, metavar="NAME",
-              help="Only this mailbox; repeat for several (default: every active one).")
+@click.option(
+    "--mailbox",
+    "mailboxes",
+    multiple=True,
+    metavar="NAME",
+    help="Only this mailbox; repeat for several (default: every active one).",
+)
 @click.option("--once", is_flag=True, help="Catch up once and exit (for cron or a first import).")
-@click.option("--parse-workers", type=int, default=None,
-              help="Processes that parse mail (default: the number of CPUs, at most 4; "
-                   "0 parses in a thread).")
-@click.option("--batch-size", type=int, default=50, show_default=True,
-              help="Messages fetched and stored per transaction.")
-@click.option("--max-attachment-mb", type=float, default=25.0, show_default=True,
-              help="Larger attachments are not stored; the message says so.")
-@click.option("--loop-guard", nargs=2, type=int, default=(20, 60), show_default=True,
-              metavar="COUNT MINUTES",
-              help="Hold mail from a sender who sends more than COUNT messages in MINUTES.")
+@click.option(
+    "--parse-workers",
+    type=int,
+    default=None,
+    help="Processes that parse mail (default: the number of CPUs, at most 4; "
+    "0 parses in a thread).",
+)
+@click.option(
+    "--batch-size",
+    type=int,
+    default=50,
+    show_default=True,
+    help="Messages fetched and stored per transaction.",
+)
+@click.option(
+    "--max-attachment-mb",
+    type=float,
+    default=25.0,
+    show_default=True,
+    help="Larger attachments are not stored; the message says so.",
+)
+@click.option(
+    "--loop-guard",
+    nargs=2,
+    type=int,
+    default=(20, 60),
+    show_default=True,
+    metavar="COUNT MINUTES",
+    help="Hold mail from a sender who sends more than COUNT messages in MINUTES.",
+)
 def ingest_cmd(
     mailboxes: tuple[str, ...],
     once: bool,
@@ -56,8 +81,10 @@ def ingest_cmd(
     if once:
         stored = run_db(_once, options, list(mailboxes))
         for name, count in stored.items():
-            click.echo(gettext(N_("%(name)s: %(count)s new messages"), locale())
-                       % {"name": name, "count": count})
+            click.echo(
+                gettext(N_("%(name)s: %(count)s new messages"), locale())
+                % {"name": name, "count": count}
+            )
         return
     run_db(_serve, options, list(mailboxes))
 

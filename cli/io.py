@@ -1,4 +1,5 @@
-"""`crm import ...` and `crm export ...`: partners, counterparties and contact persons as files.
+"""`crm import ...` and `crm export ...`: master data (partners, counterparties, contact persons)
+and sales history (deals, their stage log, interactions; tasks are exported only) as files.
 
 The formats are described in docs/import.md. Import reads CSV (UTF-8 or windows-1251, `;` or
 `,`) or XLSX and either writes the whole file or nothing, listing every problem with its line.
@@ -17,6 +18,8 @@ from core.errors import ImportFailed
 from core.i18n import N_, gettext, ngettext, translate_error
 
 KINDS = ("partners", "counterparties", "contacts")
+HISTORY_IMPORTS = ("deals", "stage-log", "interactions")  # services.exchange_deals
+HISTORY_EXPORTS = (*HISTORY_IMPORTS, "tasks")
 EXPORT_FORMATS = ("csv", "json", "xlsx")
 # Files shorter than this import in a blink: no progress bar.
 PROGRESS_FROM_ROWS = 500
@@ -33,7 +36,7 @@ def _locale() -> str:
 
 @click.group("import")
 def import_group() -> None:
-    """Import partners, counterparties or contact persons from a CSV or XLSX file."""
+    """Import partners, counterparties, contact persons or sales history from CSV or XLSX."""
 
 
 class _ProgressBar:
@@ -115,24 +118,37 @@ def _print_report(report, path: Path, locale: str) -> None:
             gettext("Columns ignored (not known): %(columns)s.", locale)
             % {"columns": ", ".join(report.ignored_columns)}
         )
+    removed = getattr(report, "removed", 0)
+    if removed:
+        click.echo(
+            ngettext(
+                "%(count)s stage-log row the file no longer has was removed.",
+                "%(count)s stage-log rows the file no longer has were removed.",
+                removed,
+                locale,
+            )
+            % {"count": removed}
+        )
     if report.dry_run:
         click.echo(gettext("Dry run: nothing was written.", locale))
 
 
 def _import(kind: str, path: Path, dry_run: bool) -> None:
     from services.exchange import import_master_data
+    from services.exchange_deals import import_deal_history
+    from services.exchange_deals import merge_into_core as merge_history_codes
     from services.exchange_i18n import merge_into_core
 
     merge_into_core()
+    merge_history_codes()
+    importer = import_deal_history if kind in HISTORY_IMPORTS else import_master_data
     locale = _locale()
     data = path.read_bytes()
     bar = _ProgressBar(locale)
 
     async def work():
         try:
-            return await import_master_data(
-                kind, data, filename=path.name, progress=bar, dry_run=dry_run
-            )
+            return await importer(kind, data, filename=path.name, progress=bar, dry_run=dry_run)
         except ImportFailed as error:
             return error
 
@@ -165,6 +181,15 @@ import_counterparties_cmd = _import_command(
 import_contacts_cmd = _import_command(
     "contacts", "Contact persons of partners (name, position, phones, e-mails...)."
 )
+import_deals_cmd = _import_command(
+    "deals", "Deals by number (kind, stage, owner, partner, potential, status, dates, loss...)."
+)
+import_stage_log_cmd = _import_command(
+    "stage-log", "The stage log of deals (deal, stage, entered, left, result): whole per deal."
+)
+import_interactions_cmd = _import_command(
+    "interactions", "Calls, meetings, letters, notes of deals or partners (type, start, owner...)."
+)
 
 
 # --- export -------------------------------------------------------------------------------------
@@ -172,17 +197,19 @@ import_contacts_cmd = _import_command(
 
 @click.group("export")
 def export_group() -> None:
-    """Export partners, counterparties or contact persons as CSV, JSON or XLSX."""
+    """Export master data or sales history (deals, stage log, interactions, tasks)."""
 
 
 def _export(kind: str, fmt: str, out: Path | None) -> None:
     from services.exchange import export_master_data
+    from services.exchange_deals import export_deal_history
 
+    exporter = export_deal_history if kind in HISTORY_EXPORTS else export_master_data
     locale = _locale()
     stdout = sys.stdout.buffer
     if out is None and fmt == "xlsx" and stdout.isatty():
         fail(gettext("An XLSX file cannot be shown in the terminal: add --out FILE.", locale))
-    exported = run_db(export_master_data, kind, fmt, locale=locale)
+    exported = run_db(exporter, kind, fmt, locale=locale)
     if out is None:
         stdout.write(exported.data)
         stdout.flush()
@@ -224,3 +251,13 @@ export_counterparties_cmd = _export_command(
     "counterparties", "Every counterparty, in the import's columns."
 )
 export_contacts_cmd = _export_command("contacts", "Every contact person, in the import's columns.")
+export_deals_cmd = _export_command("deals", "Every deal, in the import's columns.")
+export_stage_log_cmd = _export_command(
+    "stage-log", "The stage log of every deal, in route order, in the import's columns."
+)
+export_interactions_cmd = _export_command(
+    "interactions", "Every interaction (crm:<id> keys), in the import's columns."
+)
+export_tasks_cmd = _export_command(
+    "tasks", "Every task with its performer, checker, assignment step and status."
+)

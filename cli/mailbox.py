@@ -25,20 +25,47 @@ def mailbox_group() -> None:
 @click.argument("name")
 @click.option("--host", required=True, help="IMAP server, e.g. imap.ukr.net")
 @click.option("--port", type=int, default=None, help="Default: 993 with tls, 143 otherwise.")
-@click.option("--security", type=click.Choice(SECURITY), default="tls", show_default=True,
-              help="plain only for a server on loopback.")
+@click.option(
+    "--security",
+    type=click.Choice(SECURITY),
+    default="tls",
+    show_default=True,
+    help="plain only for a server on loopback.",
+)
 @click.option("--user", "username", required=True, help="IMAP login, usually the address.")
-@click.option("--password-env", default=None, metavar="VARIABLE",
-              help="Environment variable that holds the password.")
-@click.option("--password-file", default=None, type=click.Path(dir_okay=False),
-              help="File with the password, readable by its owner only (chmod 600).")
-@click.option("--folder", "folders", multiple=True, default=("INBOX",), show_default=True,
-              help="Folder to watch; repeat for several.")
-@click.option("--plus-pattern", default="", metavar="PATTERN",
-              help="Plus-addresses that name a deal, e.g. sales+{tag}@firm.ua "
-                   "(default: the login's address with +{tag}).")
-@click.option("--after-commit", default="", metavar="ACTION",
-              help="After a message is stored: nothing (default), 'seen', or 'move:FOLDER'.")
+@click.option(
+    "--password-env",
+    default=None,
+    metavar="VARIABLE",
+    help="Environment variable that holds the password.",
+)
+@click.option(
+    "--password-file",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="File with the password, readable by its owner only (chmod 600).",
+)
+@click.option(
+    "--folder",
+    "folders",
+    multiple=True,
+    default=("INBOX",),
+    show_default=True,
+    help="Folder to watch; repeat for several.",
+)
+@click.option(
+    "--plus-pattern",
+    default="",
+    metavar="PATTERN",
+    help="Plus-addresses that name a deal, e.g. sales+{tag}@firm.ua "
+    "(default: the login's address with +{tag}).",
+)
+@click.option(
+    "--after-commit",
+    default="",
+    metavar="ACTION",
+    help="After a message is stored: nothing (default), 'seen', or 'move:FOLDER'.",
+)
 def add_cmd(
     name: str,
     host: str,
@@ -67,8 +94,10 @@ def add_cmd(
         plus_pattern=plus_pattern,
         after_commit=after_commit,
     )
-    click.echo(_(N_("Mailbox %(name)s added: %(user)s at %(host)s:%(port)s.")) % {
-        "name": row.name, "user": row.username, "host": row.host, "port": row.port})
+    click.echo(
+        _(N_("Mailbox %(name)s added: %(user)s at %(host)s:%(port)s."))
+        % {"name": row.name, "user": row.username, "host": row.host, "port": row.port}
+    )
 
 
 @mailbox_group.command("list")
@@ -82,12 +111,20 @@ def list_cmd() -> None:
         return
     for row in rows:
         state = "" if row.active else " " + _(N_("(inactive)"))
-        click.echo(f"{row.name}{state}: {row.username} @ {row.host}:{row.port} ({row.security}), "
-                   f"{', '.join(row.folders)}; {row.password_source}")
+        click.echo(
+            f"{row.name}{state}: {row.username} @ {row.host}:{row.port} ({row.security}), "
+            f"{', '.join(row.folders)}; {row.password_source}"
+        )
         for progress in row.progress:
-            click.echo("  " + _(N_("%(folder)s: UIDVALIDITY %(validity)s, last UID %(uid)s")) % {
-                "folder": progress.folder, "validity": progress.uidvalidity,
-                "uid": progress.last_uid})
+            click.echo(
+                "  "
+                + _(N_("%(folder)s: UIDVALIDITY %(validity)s, last UID %(uid)s"))
+                % {
+                    "folder": progress.folder,
+                    "validity": progress.uidvalidity,
+                    "uid": progress.last_uid,
+                }
+            )
 
 
 @mailbox_group.command("remove")
@@ -124,20 +161,29 @@ async def _check(name: str) -> list[str]:
     row = await get_mailbox(name)
     session = ImapSession(row, resolve_password(row), timeout=30)
     await asyncio.to_thread(session.connect)  # ConnectionLost: reported by the command
-    lines = [_(N_("Logged in to %(host)s:%(port)s as %(user)s.")) % {
-        "host": row.host, "port": row.port, "user": row.username}]
-    lines.append(_(N_("IDLE: supported.")) if "IDLE" in session.capabilities
-                 else _(N_("IDLE: not supported; the worker will poll.")))
+    lines = [
+        _(N_("Logged in to %(host)s:%(port)s as %(user)s."))
+        % {"host": row.host, "port": row.port, "user": row.username}
+    ]
+    lines.append(
+        _(N_("IDLE: supported."))
+        if "IDLE" in session.capabilities
+        else _(N_("IDLE: not supported; the worker will poll."))
+    )
     try:
         for folder in row.folders:
             try:
                 validity, count = await asyncio.to_thread(session.select, folder, readonly=True)
             except ConnectionLost as error:
-                lines.append(_(N_("%(folder)s: cannot open (%(error)s)")) % {
-                    "folder": folder, "error": error})
+                lines.append(
+                    _(N_("%(folder)s: cannot open (%(error)s)"))
+                    % {"folder": folder, "error": error}
+                )
                 continue
-            lines.append(_(N_("%(folder)s: %(count)s messages, UIDVALIDITY %(validity)s")) % {
-                "folder": folder, "count": count, "validity": validity})
+            lines.append(
+                _(N_("%(folder)s: %(count)s messages, UIDVALIDITY %(validity)s"))
+                % {"folder": folder, "count": count, "validity": validity}
+            )
     finally:
         await asyncio.to_thread(session.close)
     return lines

@@ -107,23 +107,23 @@ def _thread_deal(clues: MatchClues, facts: MatchFacts) -> DealRef | None:
 def decide(clues: MatchClues, facts: MatchFacts) -> MatchDecision:
     if clues.is_bounce:
         return MatchDecision("bounce", _thread_deal(clues, facts))
-    contact_partner = (
-        facts.contact_partner_ids[0] if len(facts.contact_partner_ids) == 1 else None
-    )
+    contact_partner = facts.contact_partner_ids[0] if len(facts.contact_partner_ids) == 1 else None
     domain_partner = facts.domain_partner_ids[0] if len(facts.domain_partner_ids) == 1 else None
     partner_id = contact_partner or domain_partner
     found = _thread_deal(clues, facts)
     if found is not None:
-        return MatchDecision("message_id", found, partner_id=found.partner_id,
-                             contact_id=facts.contact_id)
+        return MatchDecision(
+            "message_id", found, partner_id=found.partner_id, contact_id=facts.contact_id
+        )
     for rule, numbers in (
         ("plus_address", clues.plus_deal_numbers),
         ("subject_tag", clues.subject_deal_numbers),
     ):
         deals = _unique([facts.deals_by_number[n] for n in numbers if n in facts.deals_by_number])
         if len(deals) == 1:
-            return MatchDecision(rule, deals[0], partner_id=deals[0].partner_id,
-                                 contact_id=facts.contact_id)
+            return MatchDecision(
+                rule, deals[0], partner_id=deals[0].partner_id, contact_id=facts.contact_id
+            )
         if deals:
             return MatchDecision(rule, None, deals, partner_id, facts.contact_id)
     for rule, deals in (
@@ -132,8 +132,9 @@ def decide(clues: MatchClues, facts: MatchFacts) -> MatchDecision:
     ):
         deals = _unique(list(deals))
         if len(deals) == 1:
-            return MatchDecision(rule, deals[0], partner_id=deals[0].partner_id,
-                                 contact_id=facts.contact_id)
+            return MatchDecision(
+                rule, deals[0], partner_id=deals[0].partner_id, contact_id=facts.contact_id
+            )
         if deals:
             return MatchDecision(rule, None, deals, partner_id, facts.contact_id)
     return MatchDecision("none", None, (), partner_id, facts.contact_id)

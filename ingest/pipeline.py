@@ -212,6 +212,22 @@ class IngestPipeline:
             return await asyncio.to_thread(parse_many, raws, limit)
         return [parsed for chunk in results for parsed in chunk]
 
+    async def prepare(
+        self, mailbox: MailboxRow, batch: list[FetchedMessage]
+    ) -> list[IncomingEmail]:
+        """Parse (off the loop), read the matching clues and put the files on disk: no
+        database work, so it runs while the previous batch is being stored."""
+        parsed = await self.parse([m.raw for m in batch]) if batch else []
+        pattern = mailbox.plus_pattern or default_plus_pattern(mailbox.username)
+        incoming = [
+            to_incoming(p, f, plus_pattern=pattern, limit=self.options.max_attachment_bytes)
+            for p, f in zip(parsed, batch, strict=True)
+        ]
+        await mail.prewrite_files(
+            incoming, files_dir=self.options.files_dir, max_raw_bytes=self.options.max_raw_bytes
+        )
+        return incoming
+
     async def process(
         self,
         mailbox: MailboxRow,
@@ -221,13 +237,20 @@ class IngestPipeline:
         *,
         advance_to: int,
     ) -> list[RecordedEmail]:
-        """Store a batch (progress advanced to `advance_to` with it), then notify."""
-        parsed = await self.parse([m.raw for m in batch]) if batch else []
-        pattern = mailbox.plus_pattern or default_plus_pattern(mailbox.username)
-        incoming = [
-            to_incoming(p, f, plus_pattern=pattern, limit=self.options.max_attachment_bytes)
-            for p, f in zip(parsed, batch, strict=True)
-        ]
+        """Parse and store a batch (progress advanced to `advance_to` with it), then notify."""
+        incoming = await self.prepare(mailbox, batch)
+        return await self.store(mailbox, folder, uidvalidity, incoming, advance_to=advance_to)
+
+    async def store(
+        self,
+        mailbox: MailboxRow,
+        folder: str,
+        uidvalidity: int,
+        incoming: list[IncomingEmail],
+        *,
+        advance_to: int,
+    ) -> list[RecordedEmail]:
+        """Store prepared messages in one transaction with the progress, then notify."""
         common = {
             "mailbox_id": mailbox.id,
             "folder": folder,
@@ -240,8 +263,12 @@ class IngestPipeline:
         try:
             results = await mail.record_incoming_batch(incoming, advance_to=advance_to, **common)
         except Exception:
-            logger.exception("%s/%s: batch up to UID %s failed, storing one by one",
-                             mailbox.name, folder, advance_to)
+            logger.exception(
+                "%s/%s: batch up to UID %s failed, storing one by one",
+                mailbox.name,
+                folder,
+                advance_to,
+            )
             results = await self._one_by_one(incoming, advance_to, common)
         await self.notify([i for r in results for i in r.note_ids])
         return results
@@ -253,7 +280,9 @@ class IngestPipeline:
         for item in incoming:
             try:
                 stored = await mail.record_incoming_batch(
-                    [item], advance_to=item.uid, **common  # type: ignore[arg-type]
+                    [item],
+                    advance_to=item.uid,
+                    **common,  # type: ignore[arg-type]
                 )
                 results.extend(stored)
             except Exception as error:

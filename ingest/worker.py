@@ -109,8 +109,12 @@ def _uid_set(uids: list[int]) -> str:
 
 _FETCH_UID = re.compile(rb"UID (\d+)")
 _FETCH_DATE = re.compile(rb'INTERNALDATE "([^"]+)"')
-_MONTHS = {m: i for i, m in enumerate(
-    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
 
 
 def parse_internaldate(value: bytes) -> dt.datetime | None:
@@ -124,7 +128,12 @@ def parse_internaldate(value: bytes) -> dt.datetime | None:
     try:
         offset = dt.timedelta(hours=int(zh), minutes=int(zm)) * (1 if sign == b"+" else -1)
         moment = dt.datetime(
-            int(year), _MONTHS[month.decode().title()], int(day), int(hh), int(mm), int(ss),
+            int(year),
+            _MONTHS[month.decode().title()],
+            int(day),
+            int(hh),
+            int(mm),
+            int(ss),
             tzinfo=dt.timezone(offset),
         )
     except (KeyError, ValueError):
@@ -147,8 +156,9 @@ def parse_fetch(data: list[Any]) -> list[FetchedMessage]:
             continue
         date = _FETCH_DATE.search(meta)
         messages.append(
-            FetchedMessage(int(uid.group(1)), item[1], parse_internaldate(date.group(1)) if date
-                           else None)
+            FetchedMessage(
+                int(uid.group(1)), item[1], parse_internaldate(date.group(1)) if date else None
+            )
         )
     return messages
 
@@ -237,9 +247,7 @@ class ImapSession:
                 self._ok(self.conn.uid("MOVE", uid_set, target), "MOVE")
             else:
                 self._ok(self.conn.uid("COPY", uid_set, target), "COPY")
-                self._ok(
-                    self.conn.uid("STORE", uid_set, "+FLAGS.SILENT", "(\\Deleted)"), "STORE"
-                )
+                self._ok(self.conn.uid("STORE", uid_set, "+FLAGS.SILENT", "(\\Deleted)"), "STORE")
                 if "UIDPLUS" in self.capabilities:
                     self._ok(self.conn.uid("EXPUNGE", uid_set), "UID EXPUNGE")
                 else:
@@ -298,7 +306,10 @@ class MailboxWorker:
         elif kind == "committed":
             logger.info(
                 "%s/%s: committed up to UID %s (%s messages)",
-                self.mailbox.name, folder, data.get("last_uid"), data.get("count"),
+                self.mailbox.name,
+                folder,
+                data.get("last_uid"),
+                data.get("count"),
             )
         else:
             logger.debug("%s/%s: %s %s", self.mailbox.name, folder, kind, data)
@@ -374,28 +385,40 @@ class MailboxWorker:
                 continue
             size = max(1, self.options.batch_size)
             chunks = [uids[i : i + size] for i in range(0, len(uids), size)]
-            prefetch = asyncio.ensure_future(asyncio.to_thread(session.fetch, chunks[0]))
+
+            async def fetch_and_prepare(chunk: list[int]) -> tuple[list[FetchedMessage], Any]:
+                fetched = await asyncio.to_thread(session.fetch, chunk)
+                return fetched, await self.pipeline.prepare(self.mailbox, fetched)
+
+            # the next batch is fetched and parsed while the current one is being stored
+            ahead = asyncio.ensure_future(fetch_and_prepare(chunks[0]))
             for index, chunk in enumerate(chunks):
-                fetched = await prefetch
+                fetched, incoming = await ahead
                 if index + 1 < len(chunks) and not stop.is_set():
-                    prefetch = asyncio.ensure_future(
-                        asyncio.to_thread(session.fetch, chunks[index + 1])
+                    ahead = asyncio.ensure_future(fetch_and_prepare(chunks[index + 1]))
+                try:
+                    results = await self.pipeline.store(
+                        self.mailbox, folder, uidvalidity, incoming, advance_to=max(chunk)
                     )
-                results = await self.pipeline.process(
-                    self.mailbox, folder, uidvalidity, fetched, advance_to=max(chunk)
-                )
+                except BaseException:
+                    if not ahead.done():
+                        ahead.cancel()
+                    await asyncio.gather(ahead, return_exceptions=True)
+                    raise
                 last_uid = max(chunk)
                 stored += sum(1 for r in results if r.outcome != "duplicate")
                 self._emit(
-                    "committed", folder, last_uid=last_uid, count=len(results),
+                    "committed",
+                    folder,
+                    last_uid=last_uid,
+                    count=len(results),
                     outcomes=[(r.uid, r.outcome) for r in results],
                 )
                 if action:
-                    await asyncio.to_thread(session.after_commit, [m.uid for m in fetched],
-                                            action)
+                    await asyncio.to_thread(session.after_commit, [m.uid for m in fetched], action)
                 if stop.is_set():
                     if index + 1 < len(chunks):
-                        await asyncio.gather(prefetch, return_exceptions=True)
+                        await asyncio.gather(ahead, return_exceptions=True)
                     break
         return stored
 

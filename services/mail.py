@@ -1,18 +1,24 @@
 """Incoming e-mail: store it exactly once, put it on the right deal, queue what needs a person.
 
 The IMAP adapter (`ingest`) parses a message and extracts its matching clues (pure code), then
-hands a batch to `record_incoming_batch`, which in ONE transaction per batch:
+hands a batch to `record_incoming_batch`, which in ONE transaction per batch (a few queries for
+the whole batch, then bulk inserts):
 
-1. skips duplicates (same Message-ID with the same content, or the same raw bytes when the
+1. locks the folder's progress row, so a second worker on the same mailbox waits, then skips;
+2. skips duplicates (same Message-ID with the same content, or the same raw bytes when the
    Message-ID is missing or reused by another message);
-2. stores the raw message and the attachments (content-addressed, `services.files`);
-3. holds mail from a sender over the loop-guard limit;
-4. looks up the facts the clues point at (`lookup_match_facts`) and lets the adapter's pure
-   `decide` function choose the deal;
-5. writes the `EmailMessage` (attached, unsorted, ignored, held or quarantined, with a reason),
+3. stores the raw message and the attachments (content-addressed, `services.files`);
+4. holds mail from a sender over the loop-guard limit;
+5. looks up the facts the clues point at and lets the adapter's pure `decide` function choose
+   the deal (`lookup_match_facts` does the same for one message);
+6. writes the `EmailMessage` (attached, unsorted, ignored, held or quarantined, with a reason),
    links its files to the deal and records the notifications to send (`SentNotification`);
-6. advances the folder's progress (`MailboxFolderState.last_uid`): the progress commits with
+7. advances the folder's progress (`MailboxFolderState.last_uid`): the progress commits with
    the messages, so a crash at any point neither loses nor repeats one.
+
+What the CRM keeps beside the model's columns lives in `EmailMessage.headers["_crm"]`:
+attachments (name, mime_type, size, inline, source, sha256, file_id, or skipped + limit),
+rule, candidates (deal ids), bounce, auto_reason, tnef, forwarded, defects, raw_not_stored.
 
 Notifications are built (`list_pending_email_notes`) and sent after the commit; the button
 actions call `attach_email_to_deal`, `detach_email`, `ignore_email`.
@@ -23,6 +29,7 @@ even when the subject was changed.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import re
@@ -38,6 +45,7 @@ from tortoise.transactions import in_transaction
 
 from core import clock
 from core.errors import NotFound, ValidationFailed
+from core.i18n import N_
 from models import (
     ContactInfo,
     ContactPerson,
@@ -52,9 +60,21 @@ from models import (
 )
 from models.base import ContactKind, DealStatus, EmailState, Role
 from services.audit import touch_deal_activity
-from services.files import attach_file, file_path, open_file, store_file, write_file
+from services.files import (
+    attach_file,
+    file_path,
+    files_root,
+    open_file,
+    store_file,
+    write_once,
+)
 
 META_KEY = "_crm"  # our own data inside EmailMessage.headers (see the report on models)
+# For whoever shows an `EmailNote.skipped_attachments` entry (sizes formatted by the adapter):
+SKIPPED_ATTACHMENT_NOTE = N_(
+    "%(name)s (%(size)s) was not saved: files over %(limit)s are not kept."
+)
+EMPTY_ATTACHMENT_NOTE = N_("%(name)s is empty and was not saved.")
 NOTE_ATTACHED = "mail_attached"
 NOTE_UNSORTED = "mail_unsorted"
 NOTE_MAX_ATTEMPTS = 5
@@ -337,9 +357,12 @@ async def _advance(mailbox_id: int, folder: str, uidvalidity: int, last_uid: int
     updated = await MailboxFolderState.filter(
         mailbox_id=mailbox_id, folder=folder, uidvalidity=uidvalidity, last_uid__lt=last_uid
     ).update(last_uid=last_uid)
-    if not updated and not await MailboxFolderState.filter(
-        mailbox_id=mailbox_id, folder=folder, uidvalidity=uidvalidity
-    ).exists():
+    if (
+        not updated
+        and not await MailboxFolderState.filter(
+            mailbox_id=mailbox_id, folder=folder, uidvalidity=uidvalidity
+        ).exists()
+    ):
         await MailboxFolderState.create(
             mailbox_id=mailbox_id, folder=folder, uidvalidity=uidvalidity, last_uid=last_uid
         )
@@ -438,8 +461,9 @@ class _MatchIndex:
                 )
             )
             rows = (
-                await Deal.filter(partner_id__in=sorted(index.active_partners),
-                                  status=DealStatus.OPEN)
+                await Deal.filter(
+                    partner_id__in=sorted(index.active_partners), status=DealStatus.OPEN
+                )
                 .order_by("-started_at", "-id")
                 .values(*_DEAL_FIELDS)
             )
@@ -471,17 +495,23 @@ class _MatchIndex:
             for n in clues.our_deal_numbers + clues.plus_deal_numbers + clues.subject_deal_numbers
             if n in self.deals_by_number
         }
-        by_thread = {i: self.deals_by_thread_id[i] for i in clues.thread_ids
-                     if i in self.deals_by_thread_id}
+        by_thread = {
+            i: self.deals_by_thread_id[i] for i in clues.thread_ids if i in self.deals_by_thread_id
+        }
         if clues.is_bounce:
             return MatchFacts(deals_by_number=by_number, deals_by_thread_id=by_thread)
         own = self.infos_by_email.get(clues.sender, []) if clues.sender else []
         contact_ids = sorted(c for _, c in own if c)
         contact_partners = self._partners(own)
-        domain_partners = [
-            p for p in self._partners(self.infos_by_domain.get(clues.sender_domain, []))
-            if p not in contact_partners
-        ] if clues.sender_domain else []
+        domain_partners = (
+            [
+                p
+                for p in self._partners(self.infos_by_domain.get(clues.sender_domain, []))
+                if p not in contact_partners
+            ]
+            if clues.sender_domain
+            else []
+        )
         return MatchFacts(
             deals_by_number=by_number,
             deals_by_thread_id=by_thread,
@@ -515,19 +545,26 @@ def _body_of(raw: bytes) -> bytes:
 
 
 class _Batch:
-    """What one batch needs from the database, read up front in a few queries (duplicates,
-    stored files, matching facts, loop-guard counts), and kept current as the batch is
-    written, so that a message sees the ones stored before it in the same transaction."""
+    """One batch written in a few statements.
+
+    `load` reads up front what the batch needs (duplicates, stored files, matching facts,
+    loop-guard counts); `plan` decides each message in order, in memory, so that a message sees
+    the ones planned before it (a reply to a message of the same batch finds its deal, a flood
+    inside one batch counts); `write` then stores the files and inserts the messages, their
+    file links and their notifications in bulk.
+    """
 
     def __init__(self, emails: list[IncomingEmail], guard: LoopGuard, files_dir: Any) -> None:
         self.emails = emails
         self.guard = guard
         self.files_dir = files_dir
         self.by_message_id: dict[str, list[dict[str, Any]]] = {}
-        self.by_raw_sha: dict[str, int] = {}
+        self.by_raw_sha: dict[str, int | None] = {}
         self.file_ids: dict[str, int] = {}
+        self.new_files: dict[str, tuple[bytes, str, str]] = {}
         self.sender_counts: dict[str, int] = {}
-        self.touched_deals: dict[int, dt.datetime] = {}
+        self.recipients: dict[int | None, list[int]] = {}
+        self.planned: list[_Planned] = []
         self.match = _MatchIndex()
 
     async def load(self) -> _Batch:
@@ -569,81 +606,224 @@ class _Batch:
         self.match = await _MatchIndex.load([m.clues for m in emails])
         return self
 
-    async def duplicate_of(self, mail: IncomingEmail) -> int | None:
-        """The id of this message if it is already stored.
+    async def duplicate_of(self, mail: IncomingEmail) -> int | bool | None:
+        """The id of this message if it is already stored (True: earlier in this batch).
 
         By Message-ID when it has one: the same ID with the same raw bytes, or with the same
         body (the copy that came through another mailbox, with other transport headers). An ID
         reused by a different message does not count. Without a Message-ID: by the raw bytes.
         """
         if not mail.message_id:
-            return self.by_raw_sha.get(mail.raw_sha256)
+            if mail.raw_sha256 in self.by_raw_sha:
+                return self.by_raw_sha[mail.raw_sha256] or True
+            return None
         rows = self.by_message_id.get(mail.message_id, [])
         for row in rows:
             if row["raw_sha256"] == mail.raw_sha256:
-                return row["id"]
-        if not rows:
-            return None
+                return row["id"] or True
         body = hashlib.sha256(_body_of(mail.raw)).digest()
         for row in rows:
-            stored = await StoredFile.get_or_none(id=row["raw_file_id"] or 0)
-            if stored is None:
-                continue
-            try:
-                other = await open_file(stored, files_dir=self.files_dir)
-            except NotFound:
-                continue
-            if hashlib.sha256(_body_of(other)).digest() == body:
-                return row["id"]
+            if row.get("body") is None:
+                row["body"] = await self._stored_body(row["raw_file_id"])
+            if row["body"] == body:
+                return row["id"] or True
         return None
 
-    def remember(self, mail: IncomingEmail, email_id: int, raw_file_id: int | None) -> None:
+    async def _stored_body(self, raw_file_id: int | None) -> bytes:
+        stored = await StoredFile.get_or_none(id=raw_file_id or 0)
+        if stored is None:
+            return b""
+        try:
+            other = await open_file(stored, files_dir=self.files_dir)
+        except NotFound:
+            return b""
+        return hashlib.sha256(_body_of(other)).digest()
+
+    def remember(self, mail: IncomingEmail) -> None:
         if mail.message_id:
             self.by_message_id.setdefault(mail.message_id, []).append(
-                {"id": email_id, "message_id": mail.message_id, "raw_sha256": mail.raw_sha256,
-                 "raw_file_id": raw_file_id}
+                {
+                    "id": None,
+                    "raw_sha256": mail.raw_sha256,
+                    "body": hashlib.sha256(_body_of(mail.raw)).digest(),
+                }
             )
         else:
-            self.by_raw_sha.setdefault(mail.raw_sha256, email_id)
+            self.by_raw_sha.setdefault(mail.raw_sha256, None)
+        if not mail.is_bounce and not mail.is_auto and mail.from_address:
+            self.sender_counts[mail.from_address] = self.sender_counts.get(mail.from_address, 0) + 1
 
-    async def store(self, data: bytes, sha256: str, name: str, mime_type: str) -> int:
-        """Like `services.files.store_file`, without a query for what the batch already knows."""
-        known = self.file_ids.get(sha256)
-        path = file_path(sha256, self.files_dir)
-        if known is not None and path.exists():
-            return known
-        await write_file(path, data)
-        if known is None:
-            stored = await StoredFile.create(
-                sha256=sha256,
-                original_name=(name or "file")[:500],
-                mime_type=(mime_type or "application/octet-stream")[:200],
-                size=len(data),
-            )
-            known = self.file_ids[sha256] = stored.id
-        return known
+    def keep_file(self, data: bytes, sha256: str, name: str, mime_type: str) -> str:
+        if sha256 not in self.file_ids:
+            self.new_files.setdefault(sha256, (data, name, mime_type))
+        return sha256
 
     def over_loop_limit(self, mail: IncomingEmail) -> bool:
         if mail.is_bounce or mail.is_auto or not mail.from_address:
             return False
         return self.sender_counts.get(mail.from_address, 0) >= self.guard.max_messages
 
-    def count_sender(self, mail: IncomingEmail) -> None:
-        if not mail.is_bounce and not mail.is_auto and mail.from_address:
-            self.sender_counts[mail.from_address] = self.sender_counts.get(mail.from_address, 0) + 1
+    async def recipients_for(self, partner_id: int | None) -> list[int]:
+        if partner_id not in self.recipients:
+            self.recipients[partner_id] = await _unsorted_recipients(partner_id)
+        return self.recipients[partner_id]
 
-    def touch(self, deal_id: int, at: dt.datetime) -> None:
-        current = self.touched_deals.get(deal_id)
-        if current is None or at > current:
-            self.touched_deals[deal_id] = at
+    async def write(self, mailbox_id: int | None, folder: str) -> list[RecordedEmail]:
+        """Store the new files, then insert everything planned; returns the outcomes."""
+        # the bytes go to disk in a thread while the rows are inserted; both end before commit
+        writing = asyncio.ensure_future(asyncio.to_thread(self._write_files))
+        try:
+            return await self._insert(mailbox_id, folder)
+        finally:
+            await writing
 
-    async def finish(self) -> None:
-        now = clock.now()
-        for deal_id, at in self.touched_deals.items():
-            await touch_deal_activity(deal_id, min(at, now))
+    def _write_files(self) -> None:
+        for sha256, data in self._bytes_needed().items():  # known rows: rewritten if missing
+            write_once(file_path(sha256, self.files_dir), data)
+
+    async def _insert(self, mailbox_id: int | None, folder: str) -> list[RecordedEmail]:
+        if self.new_files:
+            await StoredFile.bulk_create(
+                [
+                    StoredFile(
+                        sha256=sha,
+                        original_name=(name or "file")[:500],
+                        mime_type=(mime or "application/octet-stream")[:200],
+                        size=len(data),
+                    )
+                    for sha, (data, name, mime) in self.new_files.items()
+                ]
+            )
+            self.file_ids.update(
+                await StoredFile.filter(sha256__in=sorted(self.new_files)).values_list(
+                    "sha256", "id"
+                )
+            )
+        rows = [p for p in self.planned if p.row is not None]
+        if rows:
+            await EmailMessage.bulk_create(
+                [p.email(self.file_ids, mailbox_id, folder) for p in rows]
+            )
+            ids = dict(
+                await EmailMessage.filter(raw_sha256__in=[p.mail.raw_sha256 for p in rows])
+                .order_by("id")
+                .values_list("raw_sha256", "id")
+            )
+            for planned in rows:
+                planned.email_id = ids[planned.mail.raw_sha256]
+        await self._link_files(rows)
+        notes = [
+            SentNotification(
+                key=f"{kind}:{p.email_id}:{employee}", kind=kind, recipient_id=employee, period=""
+            )
+            for p in rows
+            for kind, employee in p.notes
+        ]
+        note_ids: dict[str, int] = {}
+        if notes:
+            await SentNotification.bulk_create(notes)
+            note_ids = dict(
+                await SentNotification.filter(key__in=[n.key for n in notes]).values_list(
+                    "key", "id"
+                )
+            )
+        touched: dict[int, dt.datetime] = {}
+        for planned in rows:
+            if planned.deal is not None:
+                at = min(planned.mail.received_at, clock.now())
+                touched[planned.deal.id] = max(at, touched.get(planned.deal.id, at))
+        for deal_id, at in touched.items():
+            await touch_deal_activity(deal_id, at)
+        return [p.result(note_ids) for p in self.planned]
+
+    def _bytes_needed(self) -> dict[str, bytes]:
+        needed: dict[str, bytes] = {}
+        for planned in self.planned:
+            if planned.row is None:
+                continue
+            needed[planned.mail.raw_sha256] = planned.mail.raw
+            for attachment in planned.mail.attachments:
+                if attachment.data is not None:
+                    needed[attachment.sha256] = attachment.data
+        return needed
+
+    async def _link_files(self, rows: list[_Planned]) -> None:
+        wanted: dict[tuple[int, int], str] = {}
+        for planned in rows:
+            if planned.deal is None:
+                continue
+            for entry in planned.attachments:
+                if entry.get("sha256") and not entry.get("inline"):
+                    wanted.setdefault(
+                        (self.file_ids[entry["sha256"]], planned.deal.id), entry["name"]
+                    )
+        if not wanted:
+            return
+        existing = set(
+            await FileLink.filter(
+                file_id__in=sorted({f for f, _ in wanted}),
+                deal_id__in=sorted({d for _, d in wanted}),
+                interaction_id=None,
+                claim_id=None,
+                partner_id=None,
+                kind_id=None,
+            ).values_list("file_id", "deal_id")
+        )
+        await FileLink.bulk_create(
+            [
+                FileLink(file_id=file_id, deal_id=deal_id, name=name[:500])
+                for (file_id, deal_id), name in wanted.items()
+                if (file_id, deal_id) not in existing
+            ]
+        )
 
 
-async def _store_attachments(mail: IncomingEmail, batch: _Batch) -> list[dict[str, Any]]:
+@dataclass
+class _Planned:
+    mail: IncomingEmail
+    row: dict[str, Any] | None  # None: a duplicate
+    duplicate_of: int | None = None
+    deal: DealRef | None = None
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[tuple[str, int]] = field(default_factory=list)
+    email_id: int | None = None
+
+    def email(self, file_ids: dict[str, int], mailbox_id: int | None, folder: str) -> EmailMessage:
+        assert self.row is not None
+        for entry in self.attachments:
+            if entry.get("sha256"):
+                entry["file_id"] = file_ids[entry["sha256"]]
+        raw_sha = self.row.pop("raw_file_sha", None)
+        return EmailMessage(
+            mailbox_id=mailbox_id,
+            folder=_clip(folder, 255),
+            raw_file_id=file_ids[raw_sha] if raw_sha else None,
+            **self.row,
+        )
+
+    def result(self, note_ids: dict[str, int]) -> RecordedEmail:
+        if self.row is None:
+            return RecordedEmail(
+                self.mail.uid,
+                self.duplicate_of,
+                "duplicate",
+                f"duplicate of #{self.duplicate_of}"
+                if self.duplicate_of
+                else "duplicate in the same batch",
+            )
+        keys = [f"{kind}:{self.email_id}:{employee}" for kind, employee in self.notes]
+        return RecordedEmail(
+            self.mail.uid,
+            self.email_id,
+            EmailState(self.row["state"]).value,
+            self.row["state_reason"],
+            self.row["headers"][META_KEY]["rule"],
+            self.deal.id if self.deal else None,
+            tuple(note_ids[k] for k in keys if k in note_ids),
+        )
+
+
+def _attachment_entries(mail: IncomingEmail, batch: _Batch) -> list[dict[str, Any]]:
     listed: list[dict[str, Any]] = []
     for attachment in mail.attachments:
         entry: dict[str, Any] = {
@@ -654,7 +834,7 @@ async def _store_attachments(mail: IncomingEmail, batch: _Batch) -> list[dict[st
             "source": attachment.source,
         }
         if attachment.data is not None:
-            entry["file_id"] = await batch.store(
+            entry["sha256"] = batch.keep_file(
                 attachment.data, attachment.sha256, attachment.name, attachment.mime_type
             )
         else:
@@ -671,20 +851,14 @@ async def _unsorted_recipients(partner_id: int | None) -> list[int]:
         if manager and manager[0] and await Employee.filter(id=manager[0], active=True).exists():
             return [manager[0]]
     for role in (Role.HEAD, Role.ADMIN):
-        ids = await Employee.filter(role=role, active=True).order_by("id").values_list(
-            "id", flat=True
+        ids = (
+            await Employee.filter(role=role, active=True)
+            .order_by("id")
+            .values_list("id", flat=True)
         )
         if ids:
             return list(ids)
     return []
-
-
-async def _queue_note(kind: str, email_id: int, employee_id: int) -> int:
-    """Record a notification to send after the commit (the key makes a repeat impossible)."""
-    note = await SentNotification.create(
-        key=f"{kind}:{email_id}:{employee_id}", kind=kind, recipient_id=employee_id, period=""
-    )
-    return note.id
 
 
 async def _link_files_to_deal(
@@ -701,28 +875,22 @@ def _clip(value: str | None, limit: int) -> str:
     return (value or "")[:limit]
 
 
-async def _record_one(
-    mail: IncomingEmail,
-    batch: _Batch,
-    *,
-    mailbox_id: int | None,
-    folder: str,
-    decide: Decide,
-    max_raw_bytes: int,
-) -> RecordedEmail:
+async def _plan_one(
+    mail: IncomingEmail, batch: _Batch, *, decide: Decide, max_raw_bytes: int
+) -> _Planned:
     duplicate = await batch.duplicate_of(mail)
     if duplicate is not None:
-        return RecordedEmail(mail.uid, duplicate, "duplicate", f"duplicate of #{duplicate}")
+        return _Planned(mail, None, duplicate_of=duplicate if duplicate is not True else None)
 
     meta: dict[str, Any] = dict(mail.meta)
-    raw_file_id = None
+    raw_sha = None
     if len(mail.raw) <= max_raw_bytes:
-        raw_file_id = await batch.store(
+        raw_sha = batch.keep_file(
             mail.raw, mail.raw_sha256, f"{mail.uid or 'message'}.eml", "message/rfc822"
         )
     else:
         meta["raw_not_stored"] = {"size": len(mail.raw), "limit": max_raw_bytes}
-    attachments = await _store_attachments(mail, batch)
+    attachments = _attachment_entries(mail, batch)
     meta["attachments"] = attachments
     if mail.bounce:
         meta["bounce"] = mail.bounce
@@ -730,7 +898,6 @@ async def _record_one(
         meta["auto_reason"] = mail.auto_reason
 
     decision = MatchDecision(rule="none")
-    reason = ""
     if mail.problem:
         state, reason = EmailState.QUARANTINED, f"unreadable: {mail.problem}"
     elif batch.over_loop_limit(mail):
@@ -756,54 +923,71 @@ async def _record_one(
     headers[META_KEY] = meta
     deal = decision.deal if state == EmailState.ATTACHED else None
     partner_id = (deal.partner_id if deal else None) or decision.partner_id
-    email = await EmailMessage.create(
-        mailbox_id=mailbox_id,
-        folder=_clip(folder, 255),
-        uid=mail.uid,
-        message_id=mail.message_id,
-        raw_sha256=mail.raw_sha256,
-        in_reply_to=" ".join(mail.in_reply_to),
-        references=" ".join(mail.references),
-        from_address=_clip(mail.from_address, 320),
-        from_name=_clip(mail.from_name, 300),
-        to_addresses=mail.to,
-        cc_addresses=mail.cc,
-        subject=mail.subject,
-        sent_at=mail.sent_at,
-        received_at=mail.received_at,
-        text_body=mail.text,
-        headers=headers,
-        raw_file_id=raw_file_id,
-        state=state,
-        state_reason=reason,
-        is_bounce=mail.is_bounce,
-        is_auto_reply=mail.is_auto,
-        deal_id=deal.id if deal else None,
-        partner_id=partner_id,
-        contact_id=decision.contact_id,
-    )
-    batch.remember(mail, email.id, raw_file_id)
-    batch.count_sender(mail)
-    note_ids: list[int] = []
+    notes: list[tuple[str, int]] = []
     if deal is not None:
         batch.match.remember(mail.message_id, deal)
-        await _link_files_to_deal(attachments, deal.id)
-        batch.touch(deal.id, mail.received_at)
         bounce_kind = (mail.bounce or {}).get("kind", "failed")
         if not mail.is_auto and (not mail.is_bounce or bounce_kind == "failed"):
-            note_ids.append(await _queue_note(NOTE_ATTACHED, email.id, deal.owner_id))
+            notes.append((NOTE_ATTACHED, deal.owner_id))
     elif state == EmailState.UNSORTED:
-        for employee_id in await _unsorted_recipients(partner_id):
-            note_ids.append(await _queue_note(NOTE_UNSORTED, email.id, employee_id))
-    return RecordedEmail(
-        mail.uid,
-        email.id,
-        state.value,
-        reason,
-        decision.rule,
-        deal.id if deal else None,
-        tuple(note_ids),
-    )
+        notes = [(NOTE_UNSORTED, e) for e in await batch.recipients_for(partner_id)]
+    batch.remember(mail)
+    row = {
+        "uid": mail.uid,
+        "message_id": mail.message_id,
+        "raw_sha256": mail.raw_sha256,
+        "raw_file_sha": raw_sha,
+        "in_reply_to": " ".join(mail.in_reply_to),
+        "references": " ".join(mail.references),
+        "from_address": _clip(mail.from_address, 320),
+        "from_name": _clip(mail.from_name, 300),
+        "to_addresses": mail.to,
+        "cc_addresses": mail.cc,
+        "subject": mail.subject,
+        "sent_at": mail.sent_at,
+        "received_at": mail.received_at,
+        "text_body": mail.text,
+        "headers": headers,
+        "state": state,
+        "state_reason": reason,
+        "is_bounce": mail.is_bounce,
+        "is_auto_reply": mail.is_auto,
+        "deal_id": deal.id if deal else None,
+        "partner_id": partner_id,
+        "contact_id": decision.contact_id,
+    }
+    return _Planned(mail, row, deal=deal, attachments=attachments, notes=notes)
+
+
+def _files_of(emails: list[IncomingEmail], max_raw_bytes: int) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+    for mail in emails:
+        if len(mail.raw) <= max_raw_bytes:
+            files[mail.raw_sha256] = mail.raw
+        for attachment in mail.attachments:
+            if attachment.data is not None:
+                files[attachment.sha256] = attachment.data
+    return files
+
+
+async def prewrite_files(
+    emails: list[IncomingEmail],
+    *,
+    files_dir: Path | str | None = None,
+    max_raw_bytes: int = DEFAULT_MAX_RAW_BYTES,
+) -> None:
+    """Put a batch's raw messages and attachments on disk ahead of its transaction (in a
+    thread), so that the writing overlaps with the previous batch's database work. Optional:
+    `record_incoming_batch` writes whatever is still missing; a file whose batch never commits
+    stays unreferenced and is reused when the same bytes come again."""
+    files = _files_of(emails, max_raw_bytes)
+    root = files_root(files_dir)
+
+    def write_all() -> None:
+        for sha256, data in files.items():
+            write_once(file_path(sha256, root), data)
+
+    await asyncio.to_thread(write_all)
 
 
 async def record_incoming_batch(
@@ -826,7 +1010,6 @@ async def record_incoming_batch(
     guard = loop_guard or LoopGuard()
     tracked = mailbox_id is not None and uidvalidity is not None and advance_to is not None
     async with in_transaction():
-        results = []
         if tracked:
             done = await _claim_progress(mailbox_id, folder, uidvalidity)  # type: ignore[arg-type]
             if done >= advance_to:  # type: ignore[operator]
@@ -834,17 +1017,10 @@ async def record_incoming_batch(
             emails = [m for m in emails if m.uid is None or m.uid > done]
         batch = await _Batch(emails, guard, files_dir).load()
         for mail in emails:
-            results.append(
-                await _record_one(
-                    mail,
-                    batch,
-                    mailbox_id=mailbox_id,
-                    folder=folder,
-                    decide=decide,
-                    max_raw_bytes=max_raw_bytes,
-                )
+            batch.planned.append(
+                await _plan_one(mail, batch, decide=decide, max_raw_bytes=max_raw_bytes)
             )
-        await batch.finish()
+        results = await batch.write(mailbox_id, folder)
         if tracked:
             await _advance(mailbox_id, folder, uidvalidity, advance_to)  # type: ignore[arg-type]
     return results
@@ -865,7 +1041,9 @@ async def record_unreadable(
     sha = hashlib.sha256(raw).hexdigest()
     async with in_transaction():
         stored = await store_file(
-            raw, original_name=f"{uid or 'message'}.eml", mime_type="message/rfc822",
+            raw,
+            original_name=f"{uid or 'message'}.eml",
+            mime_type="message/rfc822",
             files_dir=files_dir,
         )
         email = await EmailMessage.create(
@@ -1076,8 +1254,9 @@ async def attach_email_to_deal(
         email.partner_id = deal.partner_id or email.partner_id
         email.state = EmailState.ATTACHED
         email.state_reason = "by hand"
-        await email.save(update_fields=["deal_id", "partner_id", "state", "state_reason",
-                                        "updated_at"])
+        await email.save(
+            update_fields=["deal_id", "partner_id", "state", "state_reason", "updated_at"]
+        )
         await _link_files_to_deal(meta.get("attachments", []), deal_id, actor_id)
         await touch_deal_activity(deal_id, min(email.received_at, clock.now()))
     return _row(email)
@@ -1090,7 +1269,7 @@ async def _unlink_files(email: EmailMessage, deal_id: int) -> None:
 
 
 async def detach_email(email_id: int, *, actor_id: int | None = None) -> EmailRow:
-    """"Not this deal": take the message off its deal, back to the unsorted queue."""
+    """ "Not this deal": take the message off its deal, back to the unsorted queue."""
     async with in_transaction():
         email = await EmailMessage.select_for_update().get_or_none(id=email_id)
         if email is None:

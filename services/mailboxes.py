@@ -162,9 +162,9 @@ async def list_mailboxes(*, active_only: bool = False) -> list[MailboxRow]:
     if active_only:
         query = query.filter(active=True)
     mailboxes = await query.order_by("name")
-    states = await MailboxFolderState.filter(
-        mailbox_id__in=[m.id for m in mailboxes]
-    ).order_by("folder", "-uidvalidity")
+    states = await MailboxFolderState.filter(mailbox_id__in=[m.id for m in mailboxes]).order_by(
+        "folder", "-uidvalidity"
+    )
     by_mailbox: dict[int, list[FolderProgress]] = {}
     for state in states:
         by_mailbox.setdefault(state.mailbox_id, []).append(

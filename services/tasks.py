@@ -61,9 +61,7 @@ def assignment_step(task: Task) -> AssignmentStep | None:
     step = _STEPS.get(task.template_code or "")
     if step is None:
         return None
-    return AssignmentStep(
-        step=step, root_id=task.parent_id or task.id, checker_id=task.checker_id
-    )
+    return AssignmentStep(step=step, root_id=task.parent_id or task.id, checker_id=task.checker_id)
 
 
 # --- queries ----------------------------------------------------------------------------------

@@ -29,6 +29,10 @@ from models.base import Role
 FEATURES: tuple[str, ...] = (
     "bot.dialogs.menu.dialog",
     "bot.dialogs.settings.dialog",
+    "bot.dialogs.deals.dialog",
+    "bot.dialogs.deal_card.dialog",
+    "bot.dialogs.new_deal.dialog",
+    "bot.dialogs.partners.dialog",
 )
 
 # The main menu's order; later features take their slot by id.

@@ -12,3 +12,62 @@ class SettingsSG(StatesGroup):
     MAIN = State()
     LANGUAGE = State()
     TIMEZONE = State()
+
+
+class NewDealSG(StatesGroup):
+    PARTNER_SEARCH = State()
+    PARTNER_PICK = State()
+    QUICK_PARTNER_NAME = State()
+    QUICK_PARTNER_TAX_ID = State()
+    QUICK_PARTNER_CONTACT = State()
+    QUICK_PARTNER_PHONE = State()
+    DUPLICATE_WARNING = State()
+    KIND = State()
+    TITLE = State()
+    POTENTIAL = State()
+    CLOSE_DATE = State()
+    CONFIRM = State()
+    DONE = State()
+
+
+class PartnersSG(StatesGroup):
+    SEARCH = State()
+    LIST = State()
+    CARD = State()
+    CONTACTS = State()
+    ADD_CONTACT_NAME = State()
+    ADD_CONTACT_POSITION = State()
+    ADD_CONTACT_PHONE = State()
+    ADD_CONTACT_EMAIL = State()
+    CONFIRM = State()
+
+
+class DealsSG(StatesGroup):
+    LIST = State()
+    SEARCH = State()
+    FILTERS = State()
+    FILTER_KIND = State()
+    FILTER_STAGE = State()
+
+
+class DealCardSG(StatesGroup):
+    """Start with `data={"deal_id": <int>}` (see bot/dialogs/deal_card/dialog.py)."""
+
+    MAIN = State()
+    PROBABILITY = State()
+    TIMELINE = State()
+    STAGE_SELECT = State()
+    COMPLETE_TASK = State()
+    TASK_RESULT = State()
+    CHECKS = State()
+    LOST_REASON = State()
+    LOST_COMPETITOR = State()
+    PARTICIPANTS = State()
+    ADD_PARTICIPANT = State()
+    PARTICIPANT_SEARCH = State()
+    PARTICIPANT_PICK = State()
+    PARTICIPANT_INFLUENCE = State()
+    PARTICIPANT_ATTITUDE = State()
+    DOCUMENTS = State()
+    ATTACH = State()
+    CONFIRM = State()

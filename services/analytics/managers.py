@@ -23,7 +23,9 @@ With --kind, only what belongs to deals of that kind counts (client dynamics sta
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+from collections.abc import Awaitable
 from dataclasses import dataclass, field, fields, replace
 
 from core.i18n import N_
@@ -186,6 +188,7 @@ async def compute_managers(
     w = _Windows(period, previous)
     kind = params.kind_id
     figures: dict[int, dict[str, dict]] = {}
+    pending: dict[str, Awaitable] = {}
 
     def put(emp: int | None, which: str, **values: object) -> None:
         if emp is None:
@@ -199,7 +202,7 @@ async def compute_managers(
     c, p, any_, ca, pa, aa = w.days("s.date")
     who = "COALESCE(o.manager_id, d.owner_id, pt.main_manager_id)"
     where, args = _scoped(["s.status = 'posted'", any_], aa, who, scope, kind, "s.deal_id")
-    for r in await fetch(
+    pending['shipments'] = fetch(
         f"""
         SELECT {who} AS emp,
                {_sum_if(c, "s.amount_minor")} AS sales_c, {_sum_if(c, "s.cost_minor")} AS cost_c,
@@ -212,15 +215,13 @@ async def compute_managers(
         GROUP BY {who}
         """,
         [*ca, *ca, *pa, *pa, *args],
-    ):
-        put(r["emp"], "c", sales_minor=int(r["sales_c"] or 0), cost_minor=int(r["cost_c"] or 0))
-        put(r["emp"], "p", sales_minor=int(r["sales_p"] or 0), cost_minor=int(r["cost_p"] or 0))
+    )
 
     # Cash (payments).
     c, p, any_, ca, pa, aa = w.days("y.date")
     who = "COALESCE(d.owner_id, pt.main_manager_id)"
     where, args = _scoped(["y.status = 'posted'", any_], aa, who, scope, kind, "y.deal_id")
-    for r in await fetch(
+    pending['payments'] = fetch(
         f"""
         SELECT {who} AS emp, {_sum_if(c, "y.amount_minor")} AS cash_c,
                {_sum_if(p, "y.amount_minor")} AS cash_p
@@ -231,16 +232,14 @@ async def compute_managers(
         GROUP BY {who}
         """,
         [*ca, *pa, *args],
-    ):
-        put(r["emp"], "c", cash_minor=int(r["cash_c"] or 0))
-        put(r["emp"], "p", cash_minor=int(r["cash_p"] or 0))
+    )
 
     # Deals won and lost, cycle time.
     c, p, any_, ca, pa, aa = w.moments("d.ended_at")
     cycle = days_between("d.ended_at", "d.started_at", db)
     where, args = _scoped(["d.status IN ('won', 'lost')", any_], aa, "d.owner_id", scope, kind,
                           "d.id")
-    for r in await fetch(
+    pending['deals'] = fetch(
         f"""
         SELECT d.owner_id AS emp,
                {_sum_if(f"d.status = 'won' AND {c}")} AS won_c,
@@ -256,13 +255,7 @@ async def compute_managers(
         GROUP BY d.owner_id
         """,
         [*ca, *ca, *ca, *ca, *pa, *pa, *pa, *pa, *args],
-    ):
-        for which in ("c", "p"):
-            cyc = r[f"cycle_{which}"]
-            put(r["emp"], which, won=int(r[f"won_{which}"] or 0),
-                lost=int(r[f"lost_{which}"] or 0),
-                won_minor=int(r[f"won_minor_{which}"] or 0),
-                cycle_days=None if cyc is None else float(cyc))
+    )
 
     # Interactions.
     c, p, any_, ca, pa, aa = w.moments("i.starts_at")
@@ -276,7 +269,7 @@ async def compute_managers(
     kind_args: list = []
     for k in ACTIVITY_KINDS:
         kind_args += [k, *ca, k, *pa]
-    for r in await fetch(
+    pending['interactions'] = fetch(
         f"""
         SELECT i.owner_id AS emp,
                {_sum_if(c)} AS n_c, {_sum_if(p)} AS n_p,
@@ -288,20 +281,14 @@ async def compute_managers(
         GROUP BY i.owner_id
         """,
         [*ca, *pa, *ca, *pa, *kind_args, *args],
-    ):
-        for which in ("c", "p"):
-            put(r["emp"], which, interactions=int(r[f"n_{which}"] or 0),
-                interactions_won=int(r[f"won_{which}"] or 0),
-                calls=int(r[f"call_{which}"] or 0), meetings=int(r[f"meeting_{which}"] or 0),
-                emails=int(r[f"email_{which}"] or 0),
-                messages=int(r[f"telegram_{which}"] or 0))
+    )
 
     # Tasks due in the period: done by the deadline?
     c, p, any_, ca, pa, aa = w.moments("t.due_at")
     on_time = "t.status = 'done' AND t.completed_at IS NOT NULL AND t.completed_at <= t.due_at"
     where, args = _scoped(["t.status <> 'cancelled'", any_], aa, "t.performer_id", scope, kind,
                           "t.deal_id")
-    for r in await fetch(
+    pending['tasks'] = fetch(
         f"""
         SELECT t.performer_id AS emp,
                {_sum_if(c)} AS due_c, {_sum_if(f"{on_time} AND {c}")} AS ok_c,
@@ -311,18 +298,10 @@ async def compute_managers(
         GROUP BY t.performer_id
         """,
         [*ca, *ca, *pa, *pa, *args],
-    ):
-        for which in ("c", "p"):
-            put(r["emp"], which, tasks_due=int(r[f"due_{which}"] or 0),
-                tasks_on_time=int(r[f"ok_{which}"] or 0))
+    )
 
     # Clients: new, returned, lost (by the client's main manager).
-    for r in await _client_dynamics(period, previous, scope):
-        for which in ("c", "p"):
-            put(r["emp"], which, new_clients=int(r[f"new_{which}"] or 0),
-                returned_clients=int(r[f"ret_{which}"] or 0),
-                lost_clients=int(r[f"lost_{which}"] or 0),
-                new_clients_sales_minor=int(r[f"new_sales_{which}"] or 0))
+    pending["clients"] = _client_dynamics(period, previous, scope)
 
     # Claims.
     c, p, any_, ca, pa, aa = w.moments("cl.registered_at")
@@ -334,14 +313,12 @@ async def compute_managers(
         LEFT JOIN partner pt ON pt.id = cl.partner_id
         WHERE {where}
     """
-    for r in await fetch(
+    pending["claims"] = fetch(
         f"SELECT {who} AS emp, {_sum_if(c)} AS n_c, {_sum_if(p)} AS n_p {claim_sql} "
         f"GROUP BY {who}",
         [*ca, *pa, *args],
-    ):
-        put(r["emp"], "c", claims=int(r["n_c"] or 0))
-        put(r["emp"], "p", claims=int(r["n_p"] or 0))
-    claim_top = await fetch(
+    )
+    pending["claim_top"] = fetch(
         f"""
         SELECT {who} AS emp, cl.cause_id AS what, COUNT(*) AS n, SUM(cl.claimed_minor) AS amount
         {claim_sql} AND {c}
@@ -350,7 +327,45 @@ async def compute_managers(
         """,
         [*args, *ca],
     )
-    loss_stage_top, loss_reason_top = await _loss_tops(period, scope, kind)
+    pending["loss_tops"] = _loss_tops(period, scope, kind)
+
+    # Independent queries: concurrently on PostgreSQL's pool (SQLite runs them in turn).
+    done = dict(zip(pending, await asyncio.gather(*pending.values()), strict=True))
+    for r in done["shipments"]:
+        put(r["emp"], "c", sales_minor=int(r["sales_c"] or 0), cost_minor=int(r["cost_c"] or 0))
+        put(r["emp"], "p", sales_minor=int(r["sales_p"] or 0), cost_minor=int(r["cost_p"] or 0))
+    for r in done["payments"]:
+        put(r["emp"], "c", cash_minor=int(r["cash_c"] or 0))
+        put(r["emp"], "p", cash_minor=int(r["cash_p"] or 0))
+    for r in done["deals"]:
+        for which in ("c", "p"):
+            cyc = r[f"cycle_{which}"]
+            put(r["emp"], which, won=int(r[f"won_{which}"] or 0),
+                lost=int(r[f"lost_{which}"] or 0),
+                won_minor=int(r[f"won_minor_{which}"] or 0),
+                cycle_days=None if cyc is None else float(cyc))
+    for r in done["interactions"]:
+        for which in ("c", "p"):
+            put(r["emp"], which, interactions=int(r[f"n_{which}"] or 0),
+                interactions_won=int(r[f"won_{which}"] or 0),
+                calls=int(r[f"call_{which}"] or 0), meetings=int(r[f"meeting_{which}"] or 0),
+                emails=int(r[f"email_{which}"] or 0),
+                messages=int(r[f"telegram_{which}"] or 0))
+    for r in done["tasks"]:
+        for which in ("c", "p"):
+            put(r["emp"], which, tasks_due=int(r[f"due_{which}"] or 0),
+                tasks_on_time=int(r[f"ok_{which}"] or 0))
+    for r in done["clients"]:
+        for which in ("c", "p"):
+            put(r["emp"], which, new_clients=int(r[f"new_{which}"] or 0),
+                returned_clients=int(r[f"ret_{which}"] or 0),
+                lost_clients=int(r[f"lost_{which}"] or 0),
+                new_clients_sales_minor=int(r[f"new_sales_{which}"] or 0))
+    for r in done["claims"]:
+        put(r["emp"], "c", claims=int(r["n_c"] or 0))
+        put(r["emp"], "p", claims=int(r["n_p"] or 0))
+    claim_top = done["claim_top"]
+    loss_stage_top, loss_reason_top = done["loss_tops"]
 
     return await _assemble(params, period, previous, scope, currency, figures,
                            loss_stage_top, loss_reason_top, claim_top)

@@ -288,7 +288,7 @@ def _row(d: ExecutionDeal) -> dict:
         "invoiced_minor": d.invoiced_minor, "shipped_minor": d.shipped_minor,
         "paid_minor": d.paid_minor, "overdue_shipment_minor": d.overdue_shipment_minor or None,
         "overdue_payment_minor": d.overdue_payment_minor or None,
-        "open_tasks": d.open_tasks, "overdue_tasks": d.overdue_tasks,
+        "open_tasks": d.open_tasks, "overdue_tasks": d.overdue_tasks or None,
         "health": Msg(HEALTH_LABELS[d.health]),
         "reasons": [Msg(REASON_LABELS[r]) for r in d.reasons],
     }

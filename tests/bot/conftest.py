@@ -23,6 +23,9 @@ from tests.fakes.telegram import FakeTelegram
 _REAL_TRANSLATIONS = core.i18n.translations
 
 REDIS_URL = os.environ.get("CRM_TEST_REDIS_URL", "")
+# The foundation's own dialogs: tests of the menu and settings do not depend on which feature
+# dialogs other rooms have registered meanwhile (the end-to-end tests run them all).
+CORE_FEATURES = ("bot.dialogs.menu.dialog", "bot.dialogs.settings.dialog")
 
 
 @pytest.fixture(autouse=True)
@@ -84,6 +87,7 @@ async def make_harness(db, fake_telegram: FakeTelegram, tmp_path):
         bot = build_bot(settings)
         bots.append(bot)
         kwargs.setdefault("storage", JsonMemoryStorage())
+        kwargs.setdefault("features", CORE_FEATURES)
         app = build_app(settings, bot=bot, message_manager=mm, manage_orm=False, **kwargs)
         return Harness(app, fake_telegram, mm)
 

@@ -45,3 +45,13 @@ def build_dialogs() -> list[Dialog]:
             )
         ),
     ]  # fmt: skip
+
+
+class StubLongSG(StatesGroup):
+    MAIN = State()
+
+
+def build_long_dialogs() -> list[Dialog]:
+    """A window that forgot to page its text (6,000 characters)."""
+    text = "\n".join(f"{i:03d} " + "ж" * 56 for i in range(100))
+    return [Dialog(Window(Const(text), Cancel(Const("Back")), state=StubLongSG.MAIN))]

@@ -8,7 +8,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import build_app, build_webhook_app, webhook_secret
 from bot.session import build_bot
-from tests.bot.conftest import make_settings
+from tests.bot.conftest import CORE_FEATURES, make_settings
 
 
 async def test_startup_registers_commands_and_runs_the_extra_workers(db, fake_telegram, tmp_path):
@@ -21,7 +21,7 @@ async def test_startup_registers_commands_and_runs_the_extra_workers(db, fake_te
     async def stop_scheduler(app) -> None:
         calls.append("stop")
 
-    app = build_app(settings, bot=build_bot(settings), manage_orm=False,
+    app = build_app(settings, bot=build_bot(settings), manage_orm=False, features=CORE_FEATURES,
                     extra_startup=[scheduler], extra_shutdown=[stop_scheduler])  # fmt: skip
     await app.dispatcher.emit_startup(bot=app.bot)
     await app.dispatcher.emit_shutdown(bot=app.bot)
@@ -44,7 +44,7 @@ async def test_the_webhook_checks_telegrams_secret_header(db, fake_telegram, tmp
         fake_telegram, tmp_path, webhook_url="https://crm.example.test/tg/hook",
         webhook_secret="s3cret-token",
     )  # fmt: skip
-    app = build_app(settings, bot=build_bot(settings), manage_orm=False)
+    app = build_app(settings, bot=build_bot(settings), manage_orm=False, features=CORE_FEATURES)
     update = {
         "update_id": 1,
         "message": {

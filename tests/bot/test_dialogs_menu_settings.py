@@ -7,10 +7,10 @@ import asyncio
 import pytest
 from aiogram.fsm.storage.base import DefaultKeyBuilder
 
-from bot.dialogs import FEATURES
 from bot.storage import DatabaseStorage
 from models.employee import Employee
 from tests.bot.conftest import (
+    CORE_FEATURES,
     REDIS_URL,
     assert_buttons_fit,
     buttons,
@@ -32,7 +32,7 @@ async def test_main_menu_is_ukrainian_by_default_and_lists_registered_dialogs_on
 
 
 async def test_main_menu_shows_entries_by_role_in_order(make_harness):
-    harness = make_harness(features=(*FEATURES, STUB))
+    harness = make_harness(features=(*CORE_FEATURES, STUB))
     await make_employee(1, role="manager", locale="en")
     await make_employee(2, role="head", locale="en")
 
@@ -43,7 +43,7 @@ async def test_main_menu_shows_entries_by_role_in_order(make_harness):
 
 
 async def test_a_forged_menu_press_does_not_open_reports_for_a_manager(make_harness):
-    harness = make_harness(features=(*FEATURES, STUB))
+    harness = make_harness(features=(*CORE_FEATURES, STUB))
     await make_employee(1, role="manager")
     client = harness.client(1)
     await client.send("/menu")

@@ -192,7 +192,7 @@ async def test_run_invitation_settings_and_restart_mid_dialog(
 
     await fake.user_message(42, "/menu")  # the old window loses its keyboard, a new menu comes
     menu = await fake.next_event(42, kinds={"send"})
-    assert "What shall we do?" in menu.text and menu.button_texts() == ["Settings"]
+    assert "What shall we do?" in menu.text and "Settings" in menu.button_texts()
     assert await bot_process.stop() == 0
     assert "Traceback" not in bot_process.log()
     assert "UnknownIntent" not in bot_process.log()

@@ -112,7 +112,10 @@ class EventLog:
         self._changed.set()
 
     async def wait_for(
-        self, predicate: Callable[[WorkerEvent], bool], *, after: int = 0,
+        self,
+        predicate: Callable[[WorkerEvent], bool],
+        *,
+        after: int = 0,
         within: float = EVENT_TIMEOUT,
     ) -> WorkerEvent:
         """The first event from index `after` on that matches; waits for it (up to `within`

@@ -228,9 +228,7 @@ class DovecotServer:
     def add_user(self, name: str | None = None, password: str = "secret") -> Account:
         user = f"{name or 'crm'}{next(self._users)}-{os.getpid()}@example.test"
         home = self.dir / "mail" / user
-        (self.dir / "users" / user).write_text(
-            f"{user}:{{PLAIN}}{password}:65534:65534::{home}\n"
-        )
+        (self.dir / "users" / user).write_text(f"{user}:{{PLAIN}}{password}:65534:65534::{home}\n")
         return Account(self, user, password)
 
     def cleanup(self) -> None:

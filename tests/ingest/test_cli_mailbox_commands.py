@@ -37,9 +37,22 @@ async def test_add_list_test_remove(db, account, tmp_path, monkeypatch):
     _in_this_loop(monkeypatch)
 
     added = await _invoke(
-        "add", "sales", "--host", "127.0.0.1", "--port", str(account.server.port),
-        "--security", "plain", "--user", account.user, "--password-file", str(secret),
-        "--folder", "INBOX", "--plus-pattern", "sales+{tag}@firm.test",
+        "add",
+        "sales",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(account.server.port),
+        "--security",
+        "plain",
+        "--user",
+        account.user,
+        "--password-file",
+        str(secret),
+        "--folder",
+        "INBOX",
+        "--plus-pattern",
+        "sales+{tag}@firm.test",
     )
     assert added.exit_code == 0, added.output
     assert f"{account.user} at 127.0.0.1:{account.server.port}" in added.output
@@ -63,8 +76,14 @@ async def test_add_list_test_remove(db, account, tmp_path, monkeypatch):
 async def test_wrong_password_is_one_clear_line(db, account, monkeypatch):
     _in_this_loop(monkeypatch)
     monkeypatch.setenv("WRONG_PASSWORD", "not-it")
-    await add_mailbox("bad", host="127.0.0.1", port=account.server.port, security="plain",
-                      username=account.user, password_env="WRONG_PASSWORD")
+    await add_mailbox(
+        "bad",
+        host="127.0.0.1",
+        port=account.server.port,
+        security="plain",
+        username=account.user,
+        password_env="WRONG_PASSWORD",
+    )
 
     result = await asyncio.to_thread(CliRunner().invoke, mailbox_group, ["test", "bad"])
 
@@ -100,19 +119,59 @@ async def test_password_sources(db, tmp_path, monkeypatch):
     monkeypatch.delenv("CRM_TEST_MISSING_PW", raising=False)
     with pytest.raises(ValidationFailed) as missing:
         resolve_password(row)
-    assert missing.value.params == {"field": "password", "reason": "env_missing",
-                                    "name": "CRM_TEST_MISSING_PW"}
+    assert missing.value.params == {
+        "field": "password",
+        "reason": "env_missing",
+        "name": "CRM_TEST_MISSING_PW",
+    }
     monkeypatch.setenv("CRM_TEST_MISSING_PW", "s3cret")
     assert resolve_password(row) == "s3cret"
 
 
 @pytest.mark.parametrize(
     ("field", "value", "reason"),
-    [("plus_pattern", "sales@firm.test", "bad_plus_pattern"),
-     ("after_commit", "delete", "bad_after_commit"),
-     ("security", "ssl3", "bad_choice")],
+    [
+        ("plus_pattern", "sales@firm.test", "bad_plus_pattern"),
+        ("after_commit", "delete", "bad_after_commit"),
+        ("security", "ssl3", "bad_choice"),
+    ],
 )
 async def test_bad_settings_are_refused(db, field, value, reason):
     with pytest.raises(ValidationFailed) as error:
         await add_mailbox("x", host="h", username="u", password_env="P", **{field: value})
     assert error.value.params["reason"] == reason
+
+
+async def test_ingest_once_catches_up_and_exits(db, mailbox, account, tmp_path, monkeypatch):
+    import cli.ingest
+    from core.config import load_settings
+    from models import EmailMessage
+
+    loop = asyncio.get_running_loop()
+    monkeypatch.setattr(
+        cli.ingest,
+        "run_db",
+        lambda func, *a, **k: asyncio.run_coroutine_threadsafe(func(*a, **k), loop).result(120),
+    )
+    monkeypatch.setattr(
+        cli.ingest,
+        "settings",
+        lambda: load_settings(files_dir=tmp_path / "files", log_level="WARNING"),
+    )
+    await asyncio.to_thread(
+        account.append,
+        b"From: a@b.test\r\nSubject: one\r\n\r\n1\r\n",
+        b"From: c@d.test\r\nSubject: two\r\n\r\n2\r\n",
+    )
+
+    result = await asyncio.to_thread(
+        CliRunner().invoke,
+        cli.ingest.ingest_cmd,
+        ["--once", "--parse-workers", "0"],
+        catch_exceptions=False,
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "sales: 2" in result.output
+    assert await EmailMessage.all().count() == 2
+    assert len(list((tmp_path / "files").rglob("*"))) > 2  # the raw messages are on disk

@@ -34,8 +34,12 @@ async def test_every_corpus_message_ends_somewhere_with_a_reason(
     await load_default_kinds()
     partner = await make_partner(name="Doug Sauder's shop")
     contact = await make_contact(partner)
-    await ContactInfo.create(contact=contact, kind=ContactKind.EMAIL,
-                             value="doug@example.com", normalized="doug@example.com")
+    await ContactInfo.create(
+        contact=contact,
+        kind=ContactKind.EMAIL,
+        value="doug@example.com",
+        normalized="doug@example.com",
+    )
     deal = await make_deal(partner=partner)
     await asyncio.to_thread(account.append, *((CORPUS / r["file"]).read_bytes() for r in rows))
 
@@ -65,5 +69,7 @@ async def test_every_corpus_message_ends_somewhere_with_a_reason(
     assert texts[uid_of["mimekit/tnef/ukr.eml"]].text_body.startswith("шостий")
     with capsys.disabled():
         states = Counter(m.state.value for m in messages)
-        print(f"\ncorpus: {len(rows)} messages -> {dict(states)}, duplicates "
-              f"{counts['duplicate']}, bounces {len(bounces)}, automatic {len(autos)}")
+        print(
+            f"\ncorpus: {len(rows)} messages -> {dict(states)}, duplicates "
+            f"{counts['duplicate']}, bounces {len(bounces)}, automatic {len(autos)}"
+        )

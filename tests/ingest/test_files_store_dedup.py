@@ -15,10 +15,12 @@ from tests.factories import load_default_kinds, make_deal, make_partner
 
 async def test_same_bytes_are_stored_once_under_their_hash(db, files_dir):
     data = "Рахунок 145".encode() * 100
-    first = await store_file(data, original_name="рахунок.pdf", mime_type="application/pdf",
-                             files_dir=files_dir)
-    again = await store_file(data, original_name="copy.pdf", mime_type="application/pdf",
-                             files_dir=files_dir)
+    first = await store_file(
+        data, original_name="рахунок.pdf", mime_type="application/pdf", files_dir=files_dir
+    )
+    again = await store_file(
+        data, original_name="copy.pdf", mime_type="application/pdf", files_dir=files_dir
+    )
 
     sha = hashlib.sha256(data).hexdigest()
     assert again.id == first.id
@@ -32,14 +34,16 @@ async def test_same_bytes_are_stored_once_under_their_hash(db, files_dir):
 
 async def test_big_files_round_trip(db, files_dir):
     data = bytes(range(256)) * 4096  # 1 MiB: written off the event loop
-    stored = await store_file(data, original_name="scan.tif", mime_type="image/tiff",
-                              files_dir=files_dir)
+    stored = await store_file(
+        data, original_name="scan.tif", mime_type="image/tiff", files_dir=files_dir
+    )
     assert await open_file(stored, files_dir=files_dir) == data
 
 
 async def test_a_missing_file_is_reported_not_crashed(db, files_dir):
-    stored = await store_file(b"x", original_name="a.txt", mime_type="text/plain",
-                              files_dir=files_dir)
+    stored = await store_file(
+        b"x", original_name="a.txt", mime_type="text/plain", files_dir=files_dir
+    )
     file_path(stored.sha256, files_dir).unlink()
     with pytest.raises(NotFound):
         await open_file(stored, files_dir=files_dir)
@@ -49,8 +53,9 @@ async def test_attach_once_per_place_and_only_somewhere(db, files_dir):
     await load_default_kinds()
     deal = await make_deal()
     partner = await make_partner()
-    stored = await store_file(b"spec", original_name="spec.xlsx", mime_type="application/x",
-                              files_dir=files_dir)
+    stored = await store_file(
+        b"spec", original_name="spec.xlsx", mime_type="application/x", files_dir=files_dir
+    )
 
     link = await attach_file(stored.id, deal_id=deal.id)
     assert (await attach_file(stored.id, deal_id=deal.id)).id == link.id

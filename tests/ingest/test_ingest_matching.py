@@ -30,7 +30,9 @@ async def _world():
     zirka = await make_partner(name="ТОВ Зірка-Агро", main_manager=owner)
     olena = await make_contact(zirka, full_name="Олена Коваленко")
     await ContactInfo.create(
-        contact=olena, kind=ContactKind.EMAIL, value="Olena.Kovalenko@zirka-agro.test",
+        contact=olena,
+        kind=ContactKind.EMAIL,
+        value="Olena.Kovalenko@zirka-agro.test",
         normalized="olena.kovalenko@zirka-agro.test",
     )
     return owner, head, zirka, olena
@@ -48,8 +50,7 @@ async def test_reply_chain_with_changed_subjects_stays_on_its_deal(
     await make_deal(owner=owner, partner=zirka, title="Добрива")  # the sender has two deals
     ours = make_message_id(offer.number, "firm.test")
     account.append(
-        fixture_bytes("outlook-changed-subject.eml", our_message_id=ours,
-                      deal_number=offer.number),
+        fixture_bytes("outlook-changed-subject.eml", our_message_id=ours, deal_number=offer.number),
         fixture_bytes("outlook-changed-subject-2.eml"),
     )
 
@@ -66,11 +67,10 @@ async def test_reply_chain_with_changed_subjects_stays_on_its_deal(
     note = notifier.attached[0]
     assert note.deal.number == offer.number
     assert (note.sender_name, note.sender_address) == (
-        "Олена Коваленко", "olena.kovalenko@zirka-agro.test"
+        "Олена Коваленко",
+        "olena.kovalenko@zirka-agro.test",
     )
-    assert note.preview == (
-        "Доброго дня!\nНадсилаю оновлену специфікацію, ціни змінилися на 3%."
-    )
+    assert note.preview == ("Доброго дня!\nНадсилаю оновлену специфікацію, ціни змінилися на 3%.")
 
 
 async def test_plus_address_and_subject_tag_name_the_deal(mailbox, account, files_dir, notifier):
@@ -102,7 +102,9 @@ async def test_known_sender_with_one_open_deal_gets_the_mail_and_its_files(
 
     message = await _email(subject="Рахунок 145 за жовтень")
     assert (message.state, message.deal_id, message.contact_id) == (
-        EmailState.ATTACHED, deal.id, olena.id
+        EmailState.ATTACHED,
+        deal.id,
+        olena.id,
     )
     assert message.headers["_crm"]["rule"] == "contact"
     assert "Ґарантійний лист додамо завтра" in message.text_body
@@ -114,15 +116,11 @@ async def test_known_sender_with_one_open_deal_gets_the_mail_and_its_files(
         "<20261126101500.4411@zirka-agro.test>"
     )
     [note] = notifier.attached
-    assert (note.recipient_id, note.attachment_count, note.skipped_attachments) == (
-        owner.id, 1, ()
-    )
+    assert (note.recipient_id, note.attachment_count, note.skipped_attachments) == (owner.id, 1, ())
     assert (await Deal.get(id=deal.id)).last_activity_at is not None
 
 
-async def test_several_deals_or_none_go_to_the_right_person(
-    mailbox, account, files_dir, notifier
-):
+async def test_several_deals_or_none_go_to_the_right_person(mailbox, account, files_dir, notifier):
     owner, head, zirka, _ = await _world()
     first = await make_deal(owner=owner, partner=zirka)
     second = await make_deal(owner=owner, partner=zirka)
@@ -133,7 +131,9 @@ async def test_several_deals_or_none_go_to_the_right_person(
     invoice = await _email(from_address="olena.kovalenko@zirka-agro.test")
     order = await _email(from_address="buh@gudz-fop.test")
     assert (invoice.state, invoice.deal_id, invoice.partner_id) == (
-        EmailState.UNSORTED, None, zirka.id
+        EmailState.UNSORTED,
+        None,
+        zirka.id,
     )
     assert order.state == EmailState.UNSORTED and order.state_reason == "no deal found"
     by_email = {n.email_id: n for n in notifier.unsorted}
@@ -159,7 +159,9 @@ async def test_company_domain_finds_the_partner(mailbox, account, files_dir, not
     owner, *_ = await _world()
     kvitka = await make_partner(name="ТОВ Квітка-Трейд")
     await ContactInfo.create(
-        partner=kvitka, kind=ContactKind.EMAIL, value="office@kvitka-trade.test",
+        partner=kvitka,
+        kind=ContactKind.EMAIL,
+        value="office@kvitka-trade.test",
         normalized="office@kvitka-trade.test",
     )
     deal = await make_deal(owner=owner, partner=kvitka)
@@ -178,14 +180,17 @@ async def test_delivery_report_is_attached_to_the_original_deal_and_marked(
     owner, *_ = await _world()
     deal = await make_deal(owner=owner)
     ours = make_message_id(deal.number, "firm.test")
-    account.append(fixture_bytes("dsn-our-message.eml", our_message_id=ours,
-                                 deal_number=deal.number))
+    account.append(
+        fixture_bytes("dsn-our-message.eml", our_message_id=ours, deal_number=deal.number)
+    )
 
     await ingest_once(mailbox, options(files_dir), notifier)
 
     bounce = await _email(is_bounce=True)
     assert (bounce.deal_id, bounce.state, bounce.is_auto_reply) == (
-        deal.id, EmailState.ATTACHED, False
+        deal.id,
+        EmailState.ATTACHED,
+        False,
     )
     assert bounce.headers["_crm"]["bounce"]["recipients"] == ["petro.old@zirka-agro.test"]
     assert [n.is_bounce for n in notifier.attached] == [True]
@@ -246,7 +251,10 @@ async def test_attachment_over_the_size_limit_is_noted(mailbox, account, files_d
 
     [entry] = (await _email(subject="scan")).headers["_crm"]["attachments"]
     assert (entry["name"], entry["size"], entry["skipped"], entry["limit"]) == (
-        "scan.zip", 3000, "too_large", 1000
+        "scan.zip",
+        3000,
+        "too_large",
+        1000,
     )
     [note] = notifier.attached
     assert [(s.name, s.size, s.reason, s.limit) for s in note.skipped_attachments] == [

@@ -67,7 +67,9 @@ def test_unknown_deal_numbers_fall_through_to_the_sender():
 
 def test_contact_with_several_open_deals_waits_for_a_person_with_candidates():
     facts = MatchFacts(
-        contact_id=7, contact_partner_ids=(1,), contact_open_deals=(D4, D5),
+        contact_id=7,
+        contact_partner_ids=(1,),
+        contact_open_deals=(D4, D5),
         domain_open_deals=(D1,),
     )
     decision = decide(MatchClues(sender="olena@zirka.test"), facts)
@@ -89,8 +91,11 @@ def test_nothing_known_leaves_no_deal_and_no_candidates():
 
 
 def test_bounce_only_follows_the_original_message():
-    clues = MatchClues(thread_ids=("<orig.crm-D-000002@firm.test>",), is_bounce=True,
-                       sender="mailer-daemon@mx.test")
+    clues = MatchClues(
+        thread_ids=("<orig.crm-D-000002@firm.test>",),
+        is_bounce=True,
+        sender="mailer-daemon@mx.test",
+    )
     facts = MatchFacts(deals_by_number=BY_NUMBER, contact_open_deals=(D4,))
     assert decide(clues, facts).deal == D2
     lost = MatchClues(thread_ids=("<unknown@x>",), is_bounce=True)
@@ -107,8 +112,14 @@ def test_message_ids_carry_the_deal_number_back():
 
 @pytest.mark.parametrize(
     ("text", "number"),
-    [("D123", "D-000123"), ("d-000123", "D-000123"), ("Д-45", "D-000045"), ("D-7-2", "D-000007-2"),
-     ("X123", None), ("", None)],
+    [
+        ("D123", "D-000123"),
+        ("d-000123", "D-000123"),
+        ("Д-45", "D-000045"),
+        ("D-7-2", "D-000007-2"),
+        ("X123", None),
+        ("", None),
+    ],
 )
 def test_deal_numbers_are_normalised(text, number):
     assert normalise_deal_number(text) == number
@@ -124,8 +135,9 @@ def test_clues_from_real_fixtures():
     assert extract_clues(tagged).subject_deal_numbers == ("D-000042",)
 
     ours = "<k.1.crm-D-000042@firm.test>"
-    reply = parse_message(fixture_bytes("outlook-changed-subject.eml", our_message_id=ours,
-                                        deal_number="D-000042"))
+    reply = parse_message(
+        fixture_bytes("outlook-changed-subject.eml", our_message_id=ours, deal_number="D-000042")
+    )
     reply_clues = extract_clues(reply)
     assert reply_clues.our_deal_numbers == ("D-000042",)
     assert reply_clues.sender_domain == "zirka-agro.test"

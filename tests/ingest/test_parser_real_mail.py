@@ -58,8 +58,11 @@ def test_encoded_words_split_inside_a_character_are_joined():
     data = "Комерційна пропозиція".encode()
     first, second = data[:7], data[7:]  # byte 7 is in the middle of a two-byte letter
     raw = (
-        b"From: a@b.test\r\nSubject: =?utf-8?B?" + base64.b64encode(first) + b"?=\r\n =?utf-8?B?"
-        + base64.b64encode(second) + b"?=\r\n\r\nx\r\n"
+        b"From: a@b.test\r\nSubject: =?utf-8?B?"
+        + base64.b64encode(first)
+        + b"?=\r\n =?utf-8?B?"
+        + base64.b64encode(second)
+        + b"?=\r\n\r\nx\r\n"
     )
     assert parse_message(raw).subject == "Комерційна пропозиція"
 
@@ -96,7 +99,8 @@ def test_html_only_mail_becomes_readable_text():
 def test_forwarded_message_keeps_its_text_and_its_attachment():
     inner = (
         b"From: Petro <petro@kvitka.test>\r\nSubject: =?utf-8?B?"
-        + base64.b64encode("Замовлення".encode()) + b"?=\r\nDate: Mon, 23 Nov 2026 10:00:00 +0200"
+        + base64.b64encode("Замовлення".encode())
+        + b"?=\r\nDate: Mon, 23 Nov 2026 10:00:00 +0200"
         b"\r\nMessage-ID: <inner@kvitka.test>\r\nContent-Type: multipart/mixed; boundary=in\r\n\r\n"
         b"--in\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
         + "Прошу 5 тонн.".encode()

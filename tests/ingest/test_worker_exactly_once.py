@@ -94,9 +94,7 @@ async def _wait_for_commit(process: asyncio.subprocess.Process, uid: int) -> int
                 return int(found.group(1))
 
 
-async def test_sigkill_in_the_middle_of_2000_messages_loses_and_repeats_nothing(
-    account, tmp_path
-):
+async def test_sigkill_in_the_middle_of_2000_messages_loses_and_repeats_nothing(account, tmp_path):
     await asyncio.to_thread(account.append, *(_message(i) for i in range(TOTAL)))
     database = SharedDatabase(tmp_path)
     await database.create()
@@ -109,9 +107,22 @@ async def test_sigkill_in_the_middle_of_2000_messages_loses_and_repeats_nothing(
         "KILL_TEST_PASSWORD": account.password,
     }
     try:
-        add = await _crm(env, "mailbox", "add", "kill", "--host", "127.0.0.1", "--port",
-                         str(account.server.port), "--security", "plain", "--user",
-                         account.user, "--password-env", "KILL_TEST_PASSWORD")
+        add = await _crm(
+            env,
+            "mailbox",
+            "add",
+            "kill",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(account.server.port),
+            "--security",
+            "plain",
+            "--user",
+            account.user,
+            "--password-env",
+            "KILL_TEST_PASSWORD",
+        )
         _out, err = await add.communicate()
         assert add.returncode == 0, err.decode()
 
@@ -148,8 +159,13 @@ async def test_changed_uidvalidity_is_read_again_without_duplicates(
     monkeypatch.setenv("CRM_TEST_IMAP_PASSWORD", account.password)
     await asyncio.to_thread(account.create_folder, _utf7(folder))
     box = await add_mailbox(
-        "deals", host="127.0.0.1", port=account.server.port, security="plain",
-        username=account.user, password_env="CRM_TEST_IMAP_PASSWORD", folders=[folder],
+        "deals",
+        host="127.0.0.1",
+        port=account.server.port,
+        security="plain",
+        username=account.user,
+        password_env="CRM_TEST_IMAP_PASSWORD",
+        folders=[folder],
     )
     first_batch = [_message(i) for i in range(3)]
     await asyncio.to_thread(account.append, *first_batch, folder=_utf7(folder))
@@ -169,8 +185,10 @@ async def test_changed_uidvalidity_is_read_again_without_duplicates(
     outcomes = [o for e in log.events if e.kind == "committed" for _, o in e.data["outcomes"]]
     assert outcomes == ["duplicate"] * 3 + ["unsorted"] * 2
     assert await EmailMessage.all().count() == 5
-    states = await MailboxFolderState.filter(folder=folder).order_by("uidvalidity").values_list(
-        "uidvalidity", "last_uid"
+    states = (
+        await MailboxFolderState.filter(folder=folder)
+        .order_by("uidvalidity")
+        .values_list("uidvalidity", "last_uid")
     )
     assert states == [(old_validity, 3), (new_validity, 5)]
 

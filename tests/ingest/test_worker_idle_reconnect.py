@@ -33,9 +33,12 @@ async def test_a_message_appended_while_idling_is_matched_within_two_seconds(
     await load_default_kinds()
     zirka = await make_partner(name="ТОВ Зірка-Агро")
     olena = await make_contact(zirka)
-    await ContactInfo.create(contact=olena, kind=ContactKind.EMAIL,
-                             value="olena.kovalenko@zirka-agro.test",
-                             normalized="olena.kovalenko@zirka-agro.test")
+    await ContactInfo.create(
+        contact=olena,
+        kind=ContactKind.EMAIL,
+        value="olena.kovalenko@zirka-agro.test",
+        normalized="olena.kovalenko@zirka-agro.test",
+    )
     deal = await make_deal(partner=zirka)
 
     async with running_worker(mailbox, options(files_dir), notifier) as (_, log):
@@ -114,7 +117,9 @@ async def test_a_message_that_cannot_be_stored_is_set_aside_and_the_rest_go_on(
 
     rows = await EmailMessage.all().order_by("uid")
     assert [(r.uid, r.state) for r in rows] == [
-        (1, EmailState.UNSORTED), (2, EmailState.QUARANTINED), (3, EmailState.UNSORTED)
+        (1, EmailState.UNSORTED),
+        (2, EmailState.QUARANTINED),
+        (3, EmailState.UNSORTED),
     ]
     assert "simulated bug while matching" in rows[1].state_reason
     assert rows[1].raw_file_id is not None
@@ -125,8 +130,13 @@ async def test_a_message_that_cannot_be_stored_is_set_aside_and_the_rest_go_on(
 async def test_after_commit_marks_seen_or_moves(db, account, files_dir, monkeypatch):
     monkeypatch.setenv("CRM_TEST_IMAP_PASSWORD", account.password)
     await asyncio.to_thread(account.create_folder, "Done")
-    common = {"host": "127.0.0.1", "port": account.server.port, "security": "plain",
-              "username": account.user, "password_env": "CRM_TEST_IMAP_PASSWORD"}
+    common = {
+        "host": "127.0.0.1",
+        "port": account.server.port,
+        "security": "plain",
+        "username": account.user,
+        "password_env": "CRM_TEST_IMAP_PASSWORD",
+    }
     await asyncio.to_thread(account.append, _note(1), _note(2))
     seen = await add_mailbox("seen", after_commit="seen", **common)
     async with running_worker(seen, options(files_dir)) as (_, log):

@@ -1,0 +1,1 @@
+"""The deal card and its actions (see dialog.py for how to start it)."""

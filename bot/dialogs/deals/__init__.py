@@ -1,0 +1,1 @@
+"""My deals: the paged, filtered, searchable list of the deals an employee may see."""

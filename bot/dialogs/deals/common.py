@@ -1,0 +1,194 @@
+"""What My deals and the deal card share: labels, error sentences, notices, navigation.
+
+- `error_text(err, locale)` says a `DomainError` in the user's language, knowing the codes the
+  sales-process, environment and deal-card services added (`EXTRA_*` dicts) before the lead
+  merges them into `core.i18n`; a missing exit check is named in words (`describe_checks`).
+- `set_notice()` keeps one line (already escaped HTML) in dialog data for the next window to
+  show above its text: a refusal, "done", or "the deal has changed, reload". Errors are shown in
+  the window rather than as pop-ups, so every button press is answered exactly once.
+- `tr(locale, msgid, **params)` translates and fills `%(name)s` with escaped values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.fsm.state import State
+from aiogram_dialog import DialogManager, StartMode
+from aiogram_dialog.widgets.kbd import Button, Row, Start, SwitchTo
+
+from bot.access import require_role
+from bot.dialogs.states import MainMenuSG
+from bot.dialogs.widgets import Tr
+from bot.texts.helpers import Html, escape
+from core import i18n as core_i18n
+from core.errors import DomainError
+from core.i18n import DEFAULT_LOCALE, N_, gettext
+from models.employee import Employee
+from services import deal_card, environment, i18n_extra_pipeline, probability
+
+NOTICE_KEY = "notice"
+ERROR_KEY = "error"
+
+STATUS_NAMES = {"open": N_("In progress"), "won": N_("Won"), "lost": N_("Lost")}
+STATUS_MARKS = {"open": "🟢", "won": "🏆", "lost": "⚫"}
+CONTROL_NAMES = {
+    "manual": N_("stages moved by hand"),
+    "guided": N_("guided by tasks"),
+    "none": N_("without stages"),
+}
+ROLE_NAMES = {
+    "client": N_("Client"),
+    "competitor": N_("Competitor"),
+    "subcontractor": N_("Subcontractor"),
+    "influencer": N_("Influencer"),
+    "decision_maker": N_("Decision maker"),
+    "other": N_("Other"),
+}
+ATTITUDE_NAMES = {
+    "supporter": N_("Supporter"),
+    "neutral": N_("Neutral"),
+    "opponent": N_("Opponent"),
+}
+DOC_KIND_MARKS = {"regulation": "📘", "instruction": "📗", "template": "📄", "other": "📎"}
+
+
+# --- translation ---------------------------------------------------------------------------------
+
+
+def locale_of(manager: DialogManager) -> str:
+    return str(manager.middleware_data.get("locale") or DEFAULT_LOCALE)
+
+
+def tr(locale: str, msgid: str, **params: Any) -> Html:
+    """The translated msgid with `%(name)s` filled by escaped values (Html values kept)."""
+    template = gettext(msgid, locale)  # msgids are ours: they may hold <b> tags
+    if not params:
+        return Html(template)
+    values = {k: escape(v) if isinstance(v, str) else v for k, v in params.items()}
+    try:
+        return Html(template % values)
+    except (KeyError, TypeError, ValueError):
+        return Html(template)
+
+
+def local_name(uk: str | None, en: str | None, locale: str) -> str:
+    """A name stored in both languages (kinds, stages, loss reasons), in the user's one."""
+    return str((en if locale == "en" else uk) or uk or en or "")
+
+
+def short(text: str | None, limit: int = 60) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _merged(name: str) -> dict[str, str]:
+    merged: dict[str, str] = {}
+    for extra in (
+        getattr(i18n_extra_pipeline, f"EXTRA_{name}", {}),
+        getattr(environment, f"EXTRA_{name}", {}),
+        getattr(probability, f"EXTRA_{name}", {}),
+        getattr(deal_card, f"EXTRA_{name}", {}),
+    ):
+        merged.update(extra)
+    merged.update(getattr(core_i18n, name))
+    return merged
+
+
+def _format(template: str, params: dict[str, Any]) -> str:
+    try:
+        return template % params
+    except (KeyError, TypeError, ValueError):
+        return template
+
+
+def error_text(error: DomainError, locale: str) -> str:
+    """One sentence in the user's language (plain text: escape it before HTML)."""
+    fields, reasons = _merged("FIELD_NAMES"), _merged("REASONS")
+    params = dict(error.params)
+    for key in ("field", "what"):
+        if key in params:
+            label = fields.get(str(params[key]))
+            params[key] = gettext(label, locale) if label else str(params[key])
+    if "reason" in params:
+        reason = reasons.get(str(params["reason"]))
+        if reason:
+            params["reason"] = _format(gettext(reason, locale), params)
+    if "missing" in params:
+        params["missing"] = "; ".join(
+            i18n_extra_pipeline.describe_checks(list(params["missing"]), locale)
+        )
+    messages = _merged("ERROR_MESSAGES")
+    template = messages.get(error.code) or messages["domain_error"]
+    return _format(gettext(template, locale), params)
+
+
+# --- notices and input errors ---------------------------------------------------------------------
+
+
+def set_notice(manager: DialogManager, text: str, *, mark: str = "✅") -> None:
+    """One line for the next window (escaped here)."""
+    manager.dialog_data[NOTICE_KEY] = f"{mark} {escape(text)}" if mark else str(escape(text))
+
+
+def notice_error(manager: DialogManager, error: DomainError) -> None:
+    set_notice(manager, error_text(error, locale_of(manager)), mark="⚠️")
+
+
+def pop_notice(manager: DialogManager) -> Html:
+    return Html(manager.dialog_data.pop(NOTICE_KEY, "") or "")
+
+
+def set_error(manager: DialogManager, text: str | None) -> None:
+    """The refusal of a typed value, shown under the question until the next answer."""
+    if text is None:
+        manager.dialog_data.pop(ERROR_KEY, None)
+    else:
+        manager.dialog_data[ERROR_KEY] = "⚠️ " + escape(text)
+
+
+def error_line(manager: DialogManager) -> Html:
+    return Html(manager.dialog_data.get(ERROR_KEY) or "")
+
+
+def acting(manager: DialogManager) -> Employee:
+    """The employee pressing the button (AccessDenied for anyone else)."""
+    return require_role(manager.middleware_data.get("employee"))
+
+
+def as_id(value: Any) -> int | None:
+    """An id from callback data or start data: an int, or digits; None otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit() and len(value) < 12:
+        return int(value)
+    return None
+
+
+# --- navigation -----------------------------------------------------------------------------------
+
+
+def home_button() -> Start:
+    return Start(
+        Tr(N_("Main menu"), prefix="🏠 "),
+        id="home",
+        state=MainMenuSG.MAIN,
+        mode=StartMode.RESET_STACK,
+    )
+
+
+def back_text() -> Tr:
+    return Tr(N_("Back"), prefix="⬅️ ")
+
+
+def nav(back: State | Button | None = None) -> Row:
+    """Back (to a state of this dialog, or a button with its own handler) and Main menu."""
+    buttons: list[Any] = []
+    if isinstance(back, State):
+        buttons.append(SwitchTo(back_text(), id="back", state=back))
+    elif back is not None:
+        buttons.append(back)
+    buttons.append(home_button())
+    return Row(*buttons)

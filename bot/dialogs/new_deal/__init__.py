@@ -1,0 +1,1 @@
+"""New deal: the wizard from the client to the deal's card."""

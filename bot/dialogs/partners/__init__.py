@@ -1,0 +1,1 @@
+"""Partners: search, the partner's card, contact persons."""
