@@ -82,7 +82,7 @@ def ingest_cmd(
         stored = run_db(_once, options, list(mailboxes))
         for name, count in stored.items():
             click.echo(
-                gettext(N_("%(name)s: %(count)s new messages"), locale())
+                gettext(N_("%(name)s: new messages: %(count)s"), locale())
                 % {"name": name, "count": count}
             )
         return

@@ -181,7 +181,7 @@ async def _check(name: str) -> list[str]:
                 )
                 continue
             lines.append(
-                _(N_("%(folder)s: %(count)s messages, UIDVALIDITY %(validity)s"))
+                _(N_("%(folder)s: messages: %(count)s, UIDVALIDITY %(validity)s"))
                 % {"folder": folder, "count": count, "validity": validity}
             )
     finally:

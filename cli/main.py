@@ -48,3 +48,7 @@ _register_optional()
 
 def main() -> None:
     crm()
+
+
+if __name__ == "__main__":
+    main()

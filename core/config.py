@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     telegram_api_base: str = Field(TELEGRAM_API_BASE, description="Bot API server base URL")
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
+    webhook_listen: str = Field("127.0.0.1:8080", description="host:port the webhook server binds")
     redis_url: SecretStr | None = None
     default_locale: str = "uk"
     timezone: str = "Europe/Kyiv"

@@ -68,7 +68,9 @@ async def close_orm() -> None:
 
 
 @contextlib.asynccontextmanager
-async def orm(settings: Settings | None = None, *, migrate_first: bool = True) -> AsyncIterator[None]:
+async def orm(
+    settings: Settings | None = None, *, migrate_first: bool = True
+) -> AsyncIterator[None]:
     """Open the database for a CLI command or the app; migrate first unless told not to."""
     if migrate_first:
         await migrate(settings)

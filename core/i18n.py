@@ -68,6 +68,7 @@ ERROR_MESSAGES: dict[str, str] = {
     "domain_error": N_("Something went wrong."),
     "invalid": N_("%(field)s: %(reason)s"),
     "not_found": N_("%(what)s not found."),
+    "demo_exists": N_("The database already holds the demo company: seed an empty database."),
     "access_denied": N_("You do not have access to this."),
     "duplicate": N_("A similar record already exists: %(existing)s."),
     "concurrent_update": N_("Someone changed this record meanwhile; open it again."),
@@ -116,13 +117,41 @@ REASONS: dict[str, str] = {
     "bad_number": N_("is not a number"),
     "unknown_reference": N_("refers to an unknown record %(value)s"),
     "bad_encoding": N_("the file is neither UTF-8 nor windows-1251"),
+    "out_of_range": N_("must be from %(min)s to %(max)s"),
 }
+
+
+# Lists of codes inside an error's params (e.g. the exit checks `missing`), by param name.
+VALUE_MESSAGES: dict[str, dict[str, str]] = {}
+
+
+def register_messages(
+    *,
+    fields: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    reasons: dict[str, str] | None = None,
+    values: dict[str, dict[str, str]] | None = None,
+) -> None:
+    """A services module declares the texts of the codes it raises, next to where it raises
+    them; the first text registered for a code wins, so core's own texts stay authoritative."""
+    for target, extra in ((FIELD_NAMES, fields), (ERROR_MESSAGES, errors), (REASONS, reasons)):
+        for code, text in (extra or {}).items():
+            target.setdefault(code, text)
+    for param, table in (values or {}).items():
+        known = VALUE_MESSAGES.setdefault(param, {})
+        for code, text in table.items():
+            known.setdefault(code, text)
 
 
 def translate_error(error: DomainError, locale: str = DEFAULT_LOCALE) -> str:
     params = dict(error.params)
-    if "field" in params:
-        params["field"] = gettext(FIELD_NAMES.get(params["field"], params["field"]), locale)
+    for key in ("field", "what"):
+        if key in params and isinstance(params[key], str):
+            name = FIELD_NAMES.get(params[key])
+            params[key] = gettext(name, locale) if name else params[key]
+    for key, table in VALUE_MESSAGES.items():
+        if isinstance(params.get(key), list | tuple):
+            params[key] = "; ".join(gettext(table.get(c, c), locale) for c in params[key])
     if "reason" in params:
         reason_code = params["reason"]
         reason = gettext(REASONS.get(reason_code, reason_code), locale)
@@ -155,10 +184,13 @@ def format_money(minor: int, currency: str = "UAH", locale: str = DEFAULT_LOCALE
 
 
 def format_date(value: dt.date, locale: str = DEFAULT_LOCALE) -> str:
-    return value.strftime("%d.%m.%Y") if locale == "uk" else value.strftime("%d.%m.%Y")
+    """27.11.2026 in both languages: the form Ukrainian companies use in English documents too."""
+    return value.strftime("%d.%m.%Y")
 
 
-def format_datetime(value: dt.datetime, tz: str = "Europe/Kyiv", locale: str = DEFAULT_LOCALE) -> str:
+def format_datetime(
+    value: dt.datetime, tz: str = "Europe/Kyiv", locale: str = DEFAULT_LOCALE
+) -> str:
     from core.clock import to_local
 
     return to_local(value, tz).strftime("%d.%m.%Y %H:%M")

@@ -263,8 +263,12 @@ _ID = re.compile(r"<([^<>]*)>")
 
 
 def _clean_id(token: str) -> str | None:
+    """A usable Message-ID, or None (an empty, tiny or absurdly long one is no identity; the
+    byte limit keeps it inside a PostgreSQL index entry)."""
     token = re.sub(r"\s+", "", token)
-    if not token or len(token) > 990 or ("@" not in token and len(token) < 3):
+    if not token or len(token.encode("utf-8", "replace")) > 900:
+        return None
+    if "@" not in token and len(token) < 3:
         return None
     return f"<{token}>"
 

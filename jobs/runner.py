@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from jobs.sender import Outgoing, Push, Sender
+from models.base import Role
 from services import notifications
 from services.notifications import Recipient, Reservation
 
@@ -91,7 +93,8 @@ async def deliver(
     report.due += len(reservations)
     new = await notifications.reserve(reservations)
     ctx.sender.hold(list(new))
-    for (recipient, period), reservation in zip(items, reservations, strict=True):
+    pairs = sorted(zip(items, reservations, strict=True), key=_largest_group_first(items))
+    for (recipient, period), reservation in pairs:
         if reservation.key not in new:
             report.already += 1
             continue
@@ -99,6 +102,29 @@ async def deliver(
         outcome = await _render_and_queue(ctx, spec, recipient, period, reservation.key, 0)
         setattr(report, outcome, getattr(report, outcome) + 1)
     return report
+
+
+def _content_group(recipient: Recipient, period: str) -> tuple[object, ...]:
+    """Recipients likely to get the same content (a digest of one scope, in one language and
+    time zone): an admin the company's, a head the team's, a manager their own."""
+    scope = recipient.employee_id if recipient.role is Role.MANAGER else recipient.team_id
+    if recipient.role is Role.ADMIN:
+        scope = None
+    return (period, recipient.locale, recipient.timezone, recipient.role.value, scope)
+
+
+def _largest_group_first(
+    items: Sequence[tuple[Recipient, str]],
+) -> Callable[[tuple[tuple[Recipient, str], Reservation]], tuple[int, str]]:
+    """Order a fan-out so that the biggest group of identical digests is built and queued
+    first: the sender is busy with it while the other versions are built."""
+    sizes = Counter(_content_group(r, p) for r, p in items)
+
+    def key(pair: tuple[tuple[Recipient, str], Reservation]) -> tuple[int, str]:
+        group = _content_group(*pair[0])
+        return (-sizes[group], repr(group))
+
+    return key
 
 
 async def _render_and_queue(

@@ -56,9 +56,19 @@ class JobsScheduler(AsyncIOScheduler):
         return await run_job(job_id, self.sender, now=now, force=force)
 
     async def aclose(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
-        """Stop scheduling, let the sender finish (up to `timeout`), close our own session."""
+        """Stop scheduling (a job in the middle of a run is cancelled: what it recorded and did
+        not queue goes next start), let the sender finish (up to `timeout`), close our own
+        session."""
+        running = [
+            future
+            for executor in self._executors.values()
+            for future in getattr(executor, "_pending_futures", ())
+        ]
         if self.running:
-            self.shutdown(wait=False)
+            self.shutdown(wait=False)  # takes effect on the loop's next turn
+        await asyncio.sleep(0)
+        if running:
+            await asyncio.wait(running, timeout=timeout)
         await self.sender.close(timeout)
         if self.own_bot is not None:
             await self.own_bot.session.close()

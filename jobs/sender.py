@@ -8,8 +8,9 @@ dropped, nothing sent twice.
     await sender.close()
 
 Limits (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this):
-* at most `rate` (30) messages a second overall: starts are spaced `window / rate` apart, plus a
-  small margin so that the server never counts 31 in a second;
+* at most `rate` (30) messages a second overall: starts are spaced `window / rate` apart (plus
+  a 2 % margin), and never more than `rate` of them within any window, even after the event
+  loop was busy for a while;
 * at most one message a second in a private chat and 20 a minute in a group (one every 3 s);
   messages of one chat keep their order, and a slow chat never holds the others up;
 * a 429 answer pauses every send for its `retry_after` and retries the same message;
@@ -114,6 +115,7 @@ class Sender:
         chat_interval: float = 1.0,
         group_interval: float = 3.0,
         margin: float = 0.05,
+        rate_margin: float = 0.02,
         workers: int = 16,
         max_tries: int = 8,
         retry_base: float = 0.5,
@@ -122,7 +124,9 @@ class Sender:
         record: bool = True,
     ) -> None:
         self.bot = bot
-        self.spacing = window * (1 + margin) / rate
+        self.rate = rate
+        self.window = window * (1 + rate_margin)  # at most `rate` starts in any such span
+        self.spacing = self.window / rate
         self.chat_interval = chat_interval * (1 + margin)
         self.group_interval = group_interval * (1 + margin)
         self.workers = workers
@@ -141,6 +145,7 @@ class Sender:
         self._uploading: set[str] = set()
         self._parked: dict[str, list[int]] = {}
         self._next_start = 0.0
+        self._starts: deque[float] = deque(maxlen=rate)
         self._paused_until = 0.0
         self._pending = 0
         self._idle = asyncio.Event()
@@ -248,8 +253,8 @@ class Sender:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
 
-    async def _global_slot(self) -> float:
-        """Wait for the next start allowed by the overall rate and any 429 pause."""
+    async def _pace(self) -> None:
+        """Wait for this message's turn: starts spaced evenly, after any 429 pause."""
         while True:
             now = time.monotonic()
             start = max(now, self._next_start, self._paused_until)
@@ -257,7 +262,22 @@ class Sender:
             if start > now:
                 await asyncio.sleep(start - now)
             if time.monotonic() >= self._paused_until:
-                return time.monotonic()
+                return
+
+    async def _admit(self) -> float:
+        """Right before the call: at most `rate` sends within any `window`, counted on the
+        moments the calls really start (a busy event loop wakes the paced ones late and would
+        bunch them up), and no send during a 429 pause. Checking and recording happen with no
+        await in between, so concurrent workers cannot both take the last place."""
+        while True:
+            now = time.monotonic()
+            wait = self._paused_until - now
+            if wait <= 0 and len(self._starts) >= self.rate:
+                wait = self._starts[0] + self.window - now
+            if wait <= 0:
+                self._starts.append(now)
+                return now
+            await asyncio.sleep(wait)
 
     def _finish(self, out: Outgoing, *, requeue: bool = False, ready_at: float = 0.0) -> None:
         chat = out.chat_id
@@ -299,7 +319,7 @@ class Sender:
         )
         file_id: str | None = None
         try:
-            started = await self._global_slot()
+            await self._pace()
             if out.key and self.record and not out.claimed:
                 # claimed only now, right before the call: a process stopped while this message
                 # waited leaves it unclaimed, and the next start sends it
@@ -311,6 +331,7 @@ class Sender:
                     return
                 out.claimed = True
                 out.attempts += 1
+            started = await self._admit()
             if self.stats.started_at is None:
                 self.stats.started_at = started
             try:

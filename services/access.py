@@ -11,7 +11,7 @@ from __future__ import annotations
 from tortoise.expressions import Q, Subquery
 
 from core.errors import AccessDenied, NotFound
-from models import Deal, Employee, Partner, Task
+from models import Deal, Employee, Interaction, Partner, Task
 from models.base import Role
 
 # --- whose work an employee sees ----------------------------------------------------------------
@@ -60,14 +60,15 @@ async def can_see_partner(employee: Employee | None, partner_id: int) -> bool:
 
 
 async def get_partner_for(employee: Employee | None, partner_id: object) -> Partner:
-    """The partner, if `employee` may see it: NotFound when there is none, AccessDenied when it
-    is another manager's (or the id is not an id at all: forged data)."""
+    """The partner, if `employee` may see it; AccessDenied otherwise — also for an id that is
+    no partner's (or no id at all): ids come from untrusted callback data, and telling "no such
+    partner" from "not yours" would let a forger enumerate them."""
     if not isinstance(partner_id, int) or isinstance(partner_id, bool):
         raise AccessDenied("access_denied")
-    partner = await Partner.get_or_none(id=partner_id)
+    scope = await partner_scope(employee)
+    partners = Partner.filter(id=partner_id)
+    partner = await (partners if scope is None else partners.filter(scope)).first()
     if partner is None:
-        raise NotFound("not_found", what="partner")
-    if not await can_see_partner(employee, partner_id):
         raise AccessDenied("access_denied")
     return partner
 
@@ -119,3 +120,104 @@ async def get_deal_task_for(employee: Employee | None, deal_id: object, task_id:
     if task.deal_id != deal.id:
         raise AccessDenied("access_denied")
     return task
+
+
+# --- tasks and interactions ---------------------------------------------------------------------
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+async def get_task_for(employee: Employee | None, task_id: object) -> Task:
+    """The task, if `employee` may see and work on it: the performer's, the author's or one of
+    a deal the employee works on (a head: the team's; an admin: any). AccessDenied otherwise,
+    also for an id that is no task's (forged callback data learns nothing)."""
+    if not _is_id(task_id):
+        raise AccessDenied("access_denied")
+    people = await people_seen_by(employee)
+    tasks = Task.filter(id=task_id)
+    if people is not None:
+        ids = sorted(people)
+        deals = Deal.filter(owner_id__in=ids).values("id")
+        tasks = tasks.filter(
+            Q(performer_id__in=ids) | Q(author_id__in=ids) | Q(deal_id__in=Subquery(deals))
+        )
+    task = await tasks.first()
+    if task is None:
+        raise AccessDenied("access_denied")
+    return task
+
+
+async def get_interaction_for(employee: Employee | None, interaction_id: object) -> Interaction:
+    """The call or meeting, if `employee` may see it: its owner's (a head: the team's; an admin:
+    any) or one of a deal the employee works on; AccessDenied otherwise."""
+    if not _is_id(interaction_id):
+        raise AccessDenied("access_denied")
+    people = await people_seen_by(employee)
+    found = Interaction.filter(id=interaction_id)
+    if people is not None:
+        ids = sorted(people)
+        deals = Deal.filter(owner_id__in=ids).values("id")
+        found = found.filter(Q(owner_id__in=ids) | Q(deal_id__in=Subquery(deals)))
+    interaction = await found.first()
+    if interaction is None:
+        raise AccessDenied("access_denied")
+    return interaction
+
+
+# --- e-mail (the buttons of the e-mail notifications) --------------------------------------------
+
+
+def _addressed_to(email: object, address: str) -> bool:
+    wanted = address.strip().lower()
+    for field_name in ("to_addresses", "cc_addresses"):
+        for entry in getattr(email, field_name, None) or []:
+            if isinstance(entry, dict) and str(entry.get("address", "")).lower() == wanted:
+                return True
+    return False
+
+
+async def get_email_for(employee: Employee | None, email_id: object) -> EmailMessage:  # noqa: F821
+    """The stored e-mail, if `employee` may act on it: a head of sales or an administrator any
+    (the unsorted queue is theirs); a manager one on their own deal, of a partner they work
+    with, addressed to their e-mail, or one they were notified about. AccessDenied otherwise,
+    also for an id that is no e-mail's (forged callback data learns nothing)."""
+    from models import EmailMessage, SentNotification
+    from services.mail import NOTE_ATTACHED, NOTE_UNSORTED
+
+    employee = acting_employee(employee)
+    if not _is_id(email_id):
+        raise AccessDenied("access_denied")
+    email = await EmailMessage.get_or_none(id=email_id)
+    if email is None:
+        raise AccessDenied("access_denied")
+    if employee.role in (Role.HEAD, Role.ADMIN):
+        return email
+    mine = frozenset({employee.id})
+    if email.deal_id and await Deal.filter(id=email.deal_id, owner_id=employee.id).exists():
+        return email
+    if email.partner_id and await Partner.filter(id=email.partner_id).filter(
+        partners_of(mine)
+    ).exists():
+        return email
+    if employee.email and _addressed_to(email, employee.email):
+        return email
+    keys = [f"{kind}:{email.id}:{employee.id}" for kind in (NOTE_ATTACHED, NOTE_UNSORTED)]
+    if await SentNotification.filter(key__in=keys, recipient_id=employee.id).exists():
+        return email
+    raise AccessDenied("access_denied")
+
+
+async def get_email_deal_for(employee: Employee | None, deal_id: object) -> Deal:
+    """A deal to put an e-mail on: a head of sales or an administrator any deal (they sort the
+    unsorted queue for everyone); a manager only their own (`get_deal_for`)."""
+    employee = acting_employee(employee)
+    if employee.role not in (Role.HEAD, Role.ADMIN):
+        return await get_deal_for(employee, deal_id)
+    if not _is_id(deal_id):
+        raise AccessDenied("access_denied")
+    deal = await Deal.get_or_none(id=deal_id)
+    if deal is None:
+        raise NotFound("not_found", what="deal")
+    return deal

@@ -19,15 +19,17 @@ concurrency on `Claim.version` like `services.audit.claim_deal` (pass the versio
 as `expected_version`; a second writer gets `ConcurrentUpdate`, before any check of the status,
 since what they saw is gone). A refused command rolls back, version included.
 
-Who sees and changes a claim: its responsible person, its author, the partner's main manager
-and the owner of the deal it is based on; a head of sales every claim of the team's people
-(and reassigns them); an administrator everything. Anyone else gets `AccessDenied`, whatever
-ids they send. `actor_id=None` / `viewer_id=None` is the system itself (CLI operator, jobs).
+Who sees and changes a claim: its responsible person, its author and whoever works with its
+client (`services.access`: the partner's main manager, or the owner of a deal with the client,
+its own deal included); a head of sales every claim of the team's people (and reassigns them);
+an administrator everything. Anyone else gets `AccessDenied`, whatever ids they send.
+`actor_id=None` / `viewer_id=None` is the system itself (CLI operator, jobs, the demo).
 
 Notifications are computed, not sent, here: `due_claim_notifications(now)` lists what is due
 (the responsible person on assignment and when the response time runs out; the deal's owner and
-the partner's main manager when a claim is registered against their client), and the sender
-records each with `mark_claim_notification_sent(key)` before sending, so nothing goes twice.
+the partner's main manager when a claim is registered against their client), skipping every key
+already in `SentNotification`; the sender records each (`mark_claim_notification_sent(key)`, or
+`services.notifications.reserve` with the same key) so nothing goes twice.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -302,6 +304,7 @@ class ClaimNotification:
     key: str
     kind: str  # claim_assigned | claim_registered | claim_overdue
     recipient_id: int
+    period: str  # `<claim id>.<occasion>`: the key is `kind:recipient_id:period`
     claim_id: int
     number: str
     partner_id: int
@@ -316,7 +319,6 @@ class ClaimNotification:
     deal_id: int | None = None
     claimed_minor: int = 0
     currency: str = "UAH"
-    data: dict[str, Any] = field(default_factory=dict)
 
 
 def _jsonable(value: Any) -> Any:
@@ -374,43 +376,34 @@ async def _employee_or_denied(employee_id: int) -> Employee:
 
 
 async def _visible_ids(viewer: Employee | None) -> frozenset[int] | None:
-    """Whose claims the viewer sees: None = everyone's (admin, the system)."""
-    if viewer is None or viewer.role == Role.ADMIN:
-        return None
-    if viewer.role == Role.HEAD and viewer.team_id is not None:
-        ids = await Employee.filter(team_id=viewer.team_id).values_list("id", flat=True)
-        return frozenset([*ids, viewer.id])
-    return frozenset({viewer.id})
+    """Whose claims the viewer sees (`services.access.people_seen_by`): None = everyone's
+    (an admin, or the system itself)."""
+    from services.access import people_seen_by
+
+    return None if viewer is None else await people_seen_by(viewer)
 
 
 def _visibility_q(ids: frozenset[int]) -> Q:
-    """Claims whose responsible, author, partner's main manager or deal owner is in `ids`."""
+    """Claims these people work with: they are its responsible person or author, or its
+    client is theirs (`services.access.partners_of`: the main manager, or the owner of a deal
+    with the client, which includes the claim's own deal)."""
+    from services.access import partners_of
+
     people = sorted(ids)
     return (
         Q(responsible_id__in=people)
         | Q(author_id__in=people)
-        | Q(partner_id__in=Subquery(Partner.filter(main_manager_id__in=people).values("id")))
-        | Q(deal_id__in=Subquery(Deal.filter(owner_id__in=people).values("id")))
+        | Q(partner_id__in=Subquery(Partner.filter(partners_of(ids)).values("id")))
     )
-
-
-async def _people_of(claim: Claim) -> set[int]:
-    people = {claim.responsible_id}
-    if claim.author_id is not None:
-        people.add(claim.author_id)
-    manager = await Partner.filter(id=claim.partner_id).values_list("main_manager_id", flat=True)
-    if manager and manager[0] is not None:
-        people.add(manager[0])
-    if claim.deal_id is not None:
-        owner = await Deal.filter(id=claim.deal_id).values_list("owner_id", flat=True)
-        if owner:
-            people.add(owner[0])
-    return people
 
 
 async def _may_see(claim: Claim, viewer: Employee | None) -> bool:
     ids = await _visible_ids(viewer)
-    return ids is None or bool(ids & await _people_of(claim))
+    if ids is None:
+        return True
+    if claim.responsible_id in ids or claim.author_id in ids:
+        return True
+    return await Claim.filter(_visibility_q(ids), id=claim.id).exists()
 
 
 async def _get_claim(claim_id: int) -> Claim:
@@ -1190,9 +1183,10 @@ async def get_claim_card(claim_id: int, *, viewer_id: int | None) -> ClaimCard:
 # --- notifications ------------------------------------------------------------------------------
 
 
-def notification_key(kind: str, claim_id: int, recipient_id: int, discriminator: str) -> str:
-    """`kind:claim:recipient:what` — one message per recipient and occasion."""
-    return f"{kind}:{claim_id}:{recipient_id}:{discriminator}"
+def notification_key(kind: str, claim_id: int, recipient_id: int, occasion: str) -> str:
+    """`kind:recipient:period` like every record of `SentNotification` (services.notifications),
+    the period being `<claim id>.<occasion>`: one message per recipient and occasion."""
+    return f"{kind}:{recipient_id}:{claim_id}.{occasion}"
 
 
 async def due_claim_notifications(
@@ -1263,6 +1257,7 @@ def _notice(
 ) -> ClaimNotification:  # fmt: skip
     return ClaimNotification(
         key=notification_key(kind, claim["id"], recipient, what), kind=kind,
+        period=f"{claim['id']}.{what}",
         recipient_id=recipient, claim_id=claim["id"], number=claim["number"],
         partner_id=claim["partner_id"], partner_name=claim["partner_name"],
         cause_name_uk=claim["cause_uk"], cause_name_en=claim["cause_en"],
@@ -1321,21 +1316,24 @@ def _with_actor(n: ClaimNotification, name: str | None) -> ClaimNotification:
 
 
 async def mark_claim_notification_sent(key: str) -> bool:
-    """Record a claim notification before sending it: True the first time, False when it was
-    recorded already (by this or another worker), so it is never sent twice."""
-    kind, _, rest = key.partition(":")
-    parts = rest.split(":")
-    if kind not in NOTIFICATION_MESSAGES or len(parts) != 3 or not parts[1].isdigit():
+    """Record a claim notification as sent: True the first time, False when it was recorded
+    already (by this or another process), so nobody sends it twice. Call it right before
+    sending (the bot, after its command's transaction). A sender with retries records it with
+    `services.notifications.reserve([Reservation(n.kind, n.recipient_id, n.period)])` instead
+    (the same key), which `due_claim_notifications` equally skips."""
+    kind, recipient, period = [*key.split(":", 2), "", ""][:3]
+    if kind not in NOTIFICATION_MESSAGES or not recipient.isdigit() or not period:
         raise ValidationFailed("invalid", field="key", reason="bad_choice",
                                choices=", ".join(NOTIFICATION_MESSAGES))
-    recipient_id = int(parts[1])
+    recipient_id: int | None = int(recipient)
     if not await Employee.filter(id=recipient_id).exists():
-        recipient_id = None  # type: ignore[assignment]
+        recipient_id = None
+    now = clock.now()
     try:
         async with in_transaction():  # a savepoint inside a caller's transaction
             await SentNotification.create(
-                key=key, kind=kind, recipient_id=recipient_id, period=parts[0],
-                sent_at=clock.now(), attempts=1,
+                key=key, kind=kind, recipient_id=recipient_id, period=period[:64], sent_at=now,
+                attempts=1,
             )  # fmt: skip
     except IntegrityError:
         return False

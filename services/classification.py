@@ -17,7 +17,7 @@ from tortoise.transactions import in_transaction
 
 from core import clock
 from core.errors import AccessDenied, NotFound
-from core.i18n import N_
+from core.i18n import N_, register_messages
 from models import ClientClassification, Employee
 from models.base import RelationshipStage, Role
 from services.analytics.abc_xyz import (
@@ -51,6 +51,8 @@ EXTRA_REASONS: dict[str, str] = {
     "out_of_range": N_("must be from %(min)s to %(max)s"),
 }
 EXTRA_ERROR_MESSAGES: dict[str, str] = {}
+
+register_messages(fields=EXTRA_FIELD_NAMES, reasons=EXTRA_REASONS, errors=EXTRA_ERROR_MESSAGES)
 
 _INSERT_BATCH = 5000
 _INSERT_SQL = {

@@ -395,14 +395,7 @@ async def get_deal_card(
         later = [s for s in active if (s.order, s.id) > (stage.order, stage.id)]
         following = later[0] if later else None
 
-    tasks = (
-        await Task.filter(deal_id=deal.id, status=TaskStatus.OPEN)
-        .order_by("id")
-        .limit(OPEN_TASKS_MAX)
-        .select_related("performer")
-    )
-    far = dt.datetime.max.replace(tzinfo=dt.UTC)
-    tasks.sort(key=lambda t: (t.due_at or far, t.id))
+    tasks = await _open_tasks(deal.id, now)
     done = (
         await Interaction.filter(deal_id=deal.id, done=True)
         .order_by("-starts_at", "-id")
@@ -443,18 +436,7 @@ async def get_deal_card(
         loss_reason_uk=reason.name_uk if reason else None,
         loss_reason_en=reason.name_en if reason else None,
         winner=next((name for name in winner if name), None),
-        open_tasks=tuple(
-            TaskRef(
-                id=task.id,
-                title=task.title,
-                due_at=task.due_at,
-                performer_id=task.performer_id,
-                performer=task.performer.full_name,
-                stage_id=task.stage_id,
-                overdue=task.due_at is not None and task.due_at < now,
-            )
-            for task in tasks
-        ),
+        open_tasks=tuple(tasks),
         interactions=tuple(_interaction_ref(row) for row in done),
         planned=_interaction_ref(planned) if planned else None,
         as_of=now,
@@ -470,9 +452,40 @@ async def list_deal_stages(employee: Employee | None, deal_id: object) -> list[S
     ]
 
 
+async def _open_tasks(deal_id: int, now: dt.datetime) -> list[TaskRef]:
+    """Open tasks of the deal, the earliest due first, undated last."""
+    open_tasks = Task.filter(deal_id=deal_id, status=TaskStatus.OPEN)
+    tasks = (
+        await open_tasks.filter(due_at__isnull=False)
+        .order_by("due_at", "id")
+        .limit(OPEN_TASKS_MAX)
+        .select_related("performer")
+    )
+    if len(tasks) < OPEN_TASKS_MAX:  # NULLs sort differently on SQLite and PostgreSQL
+        tasks += (
+            await open_tasks.filter(due_at__isnull=True)
+            .order_by("id")
+            .limit(OPEN_TASKS_MAX - len(tasks))
+            .select_related("performer")
+        )
+    return [
+        TaskRef(
+            id=task.id,
+            title=task.title,
+            due_at=task.due_at,
+            performer_id=task.performer_id,
+            performer=task.performer.full_name,
+            stage_id=task.stage_id,
+            overdue=task.due_at is not None and task.due_at < now,
+        )
+        for task in tasks
+    ]
+
+
 async def list_open_tasks(employee: Employee | None, deal_id: object) -> list[TaskRef]:
     """The deal's open tasks, the earliest due first (to complete one from the card)."""
-    return list((await get_deal_card(employee, deal_id, interactions=0)).open_tasks)
+    deal = await get_deal_for(employee, deal_id)
+    return await _open_tasks(deal.id, clock.now())
 
 
 # --- competitors --------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from core.errors import DuplicateFound, NotFound, ValidationFailed
-from core.i18n import N_
+from core.i18n import N_, register_messages
 from models import ContactLink, ContactPerson, Deal, DealParticipant, Partner, PartnerLink
 from models.base import Attitude, ParticipantRole
 from services.audit import claim_deal, record_event
@@ -47,6 +47,8 @@ EXTRA_REASONS = {
     "client_role": N_("only the deal's client has the role of client"),
     "deal_client_fixed": N_("the deal's client stays a participant; change the deal's client"),
 }
+
+register_messages(fields=EXTRA_FIELD_NAMES, reasons=EXTRA_REASONS)
 
 
 # --- data handed back -------------------------------------------------------------------------

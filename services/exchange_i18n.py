@@ -6,7 +6,7 @@ Until they are merged, the CLI calls `merge_into_core()` before it translates im
 
 from __future__ import annotations
 
-from core.i18n import N_
+from core.i18n import N_, register_messages
 
 EXTRA_ERROR_MESSAGES: dict[str, str] = {
     "missing_columns": N_("Required columns are missing: %(columns)s."),
@@ -35,6 +35,8 @@ EXTRA_REASONS: dict[str, str] = {
         "%(value)s is not the partner this record belongs to; an import does not move records"
     ),
 }
+
+register_messages(fields=EXTRA_FIELD_NAMES, reasons=EXTRA_REASONS, errors=EXTRA_ERROR_MESSAGES)
 
 
 def merge_into_core() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from core.i18n import ERROR_MESSAGES, FIELD_NAMES, N_, REASONS, gettext
+from core.i18n import ERROR_MESSAGES, FIELD_NAMES, N_, REASONS, gettext, register_messages
 
 if TYPE_CHECKING:
     from core.errors import DomainError
@@ -105,6 +105,14 @@ CHECK_MESSAGES: dict[str, str] = {
     "potential_set": N_("the potential amount of the deal"),
     "checklist_confirmed": N_("the stage checklist confirmed"),
 }
+
+
+register_messages(
+    fields=EXTRA_FIELD_NAMES,
+    reasons=EXTRA_REASONS,
+    errors=EXTRA_ERROR_MESSAGES,
+    values={"missing": CHECK_MESSAGES},
+)
 
 
 def describe_checks(codes: list[str] | tuple[str, ...], locale: str) -> list[str]:

@@ -12,14 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 
 from core.errors import AccessDenied
 from models import ContactPerson, Deal, Employee, Interaction, Partner
 from models.base import DealStatus
 from services import partners as partner_service
 from services import validation as v
-from services.access import get_partner_for, partner_scope, people_seen_by
+from services.access import deal_scope, get_partner_for, partner_scope, people_seen_by
 from services.dto import PartnerCard, PartnerRef, PartnerRow
 
 SEARCH_BATCH = 200  # matches looked at per query while filtering a scoped search
@@ -72,11 +72,22 @@ async def search_partners_for(
     """`search_partners` (name, ЄДРПОУ / РНОКПП, phone, e-mail; tolerant) limited to the
     partners `employee` may see, in the same order, `limit` of them from `offset`.
 
-    `search_partners` takes no visibility condition, so for managers and heads its matches are
-    read in batches and filtered with one query per batch until the page is full."""
+    A manager who works with no partner through deals alone is one `search_partners` query by
+    main manager. Otherwise (heads; a manager with a deal with somebody else's partner), as
+    `search_partners` takes no visibility condition, its matches are read in batches and
+    filtered with one query per batch until the page is full: fast for the queries people type
+    (a name, a code, a phone), about a second for a two-letter query over thousands of other
+    people's partners."""
     scope = await partner_scope(employee)
     if scope is None:
         return await partner_service.search_partners(query, limit=limit, offset=offset)
+    people = await people_seen_by(employee)
+    if people is not None and len(people) == 1:
+        [manager_id] = people
+        if not await _works_through_deals_only(manager_id):  # the usual manager: one query
+            return await partner_service.search_partners(
+                query, limit=limit, offset=offset, main_manager_id=manager_id
+            )
     wanted = max(offset, 0) + max(limit, 0)
     found: list[PartnerRow] = []
     start = 0
@@ -91,6 +102,16 @@ async def search_partners_for(
             break
         start += SEARCH_BATCH
     return found[max(offset, 0) : wanted]
+
+
+async def _works_through_deals_only(employee_id: int) -> bool:
+    """Whether the employee owns a deal with a partner whose main manager is someone else."""
+    partner_ids = Deal.filter(owner_id=employee_id, partner_id__isnull=False).values("partner_id")
+    return (
+        await Partner.filter(id__in=Subquery(partner_ids))
+        .filter(Q(main_manager_id__isnull=True) | Q(main_manager_id__not=employee_id))
+        .exists()
+    )
 
 
 async def visible_partner_ids(employee: Employee | None, ids: list[int]) -> set[int]:
@@ -129,10 +150,10 @@ async def get_partner_view(
     and the latest done interactions with it; AccessDenied for another manager's partner."""
     partner = await get_partner_for(employee, partner_id)
     card = await partner_service.get_partner_card(partner.id)
-    people = await people_seen_by(employee)
+    scope = await deal_scope(employee)
     deals = Deal.filter(partner_id=partner.id, status=DealStatus.OPEN)
-    if people is not None:
-        deals = deals.filter(owner_id__in=sorted(people))
+    if scope is not None:
+        deals = deals.filter(scope)
     deal_rows = (
         await deals.order_by("-started_at", "-id")
         .limit(OPEN_DEALS_SHOWN)
@@ -171,9 +192,9 @@ async def get_open_deal_for(employee: Employee | None, partner_id: object, deal_
     if not isinstance(deal_id, int) or isinstance(deal_id, bool):
         raise AccessDenied("access_denied")
     deals = Deal.filter(id=deal_id, partner_id=partner.id, status=DealStatus.OPEN)
-    people = await people_seen_by(employee)
-    if people is not None:
-        deals = deals.filter(owner_id__in=sorted(people))
+    scope = await deal_scope(employee)
+    if scope is not None:
+        deals = deals.filter(scope)
     if not await deals.exists():
         raise AccessDenied("access_denied")
     return deal_id

@@ -54,7 +54,7 @@ from tortoise.functions import Count
 
 from core import clock
 from core.errors import NotFound, ValidationFailed
-from core.i18n import N_
+from core.i18n import N_, register_messages
 from models import Deal, DealStageLog, Stage
 from models.base import DealStatus
 
@@ -109,6 +109,8 @@ NOTES = {
 }
 
 EXTRA_FIELD_NAMES = {"probability_method": N_("Probability method")}
+
+register_messages(fields=EXTRA_FIELD_NAMES)
 
 
 @dataclass(frozen=True)

@@ -565,9 +565,9 @@ async def list_cadence_due(
         ORDER BY idle_days DESC, p.id
         """,
         [
-            False,
+            True,  # done interactions only
             *CONTACT_KINDS,
-            False,
+            True,
             *CONTACT_KINDS,
             now,
             True,

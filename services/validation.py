@@ -15,6 +15,7 @@ from typing import Any
 
 import phonenumbers
 
+import services.i18n_extra_partners  # noqa: F401  (the texts of the codes raised here)
 from core.errors import ValidationFailed
 
 EDRPOU_LENGTH = 8

@@ -29,6 +29,9 @@ from models.base import Role
 FEATURES: tuple[str, ...] = (
     "bot.dialogs.menu.dialog",
     "bot.dialogs.settings.dialog",
+    "bot.dialogs.log_interaction.dialog",
+    "bot.dialogs.tasks.dialog",
+    "bot.dialogs.my_day.dialog",
     "bot.dialogs.deals.dialog",
     "bot.dialogs.deal_card.dialog",
     "bot.dialogs.new_deal.dialog",

@@ -71,3 +71,59 @@ class DealCardSG(StatesGroup):
     DOCUMENTS = State()
     ATTACH = State()
     CONFIRM = State()
+
+
+class LogInteractionSG(StatesGroup):
+    """Start with `data={"deal_id": int}` or `{"partner_id": int}` (the subject is then not
+    asked), or nothing; optionally `"kind": "call" | "meeting"` (see bot/dialogs/log_interaction).
+    """
+
+    START = State()
+    START_CALL = State()  # the main menu's Log a call
+    START_MEETING = State()  # the main menu's Log a meeting
+    PARTNER_SEARCH = State()
+    PARTNER_PICK = State()
+    KIND = State()
+    PLANNED_OR_DONE = State()
+    DIRECTION = State()
+    DATE = State()
+    TIME = State()
+    DURATION = State()
+    CONTACTS = State()
+    RESULT = State()
+    NEXT_STEP = State()
+    NEXT_DATE = State()
+    NEXT_TIME = State()
+    CONFIRM = State()
+    DONE = State()
+
+
+class TasksSG(StatesGroup):
+    """Start with no data (my tasks) or `data={"task_id": int}` (that task's card)."""
+
+    LIST = State()
+    CARD = State()
+    RESULT = State()
+    RESULT_CONFIRM = State()
+    CHECKS = State()
+    REASSIGN = State()
+    SNOOZE = State()
+    CANCEL = State()
+
+
+class MyDaySG(StatesGroup):
+    MAIN = State()
+
+
+class ReportsSG(StatesGroup):
+    LIST = State()
+    PERIOD = State()
+    REPORT = State()
+
+
+class AdminSG(StatesGroup):
+    MAIN = State()
+    INVITE_ROLE = State()
+    INVITE_TEAM = State()
+    INVITE_DONE = State()
+    KINDS = State()

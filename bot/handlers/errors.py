@@ -43,15 +43,19 @@ async def _say(event: ErrorEvent, text: str, *, alert: bool = False) -> None:
 
 
 async def on_intent_error(
-    event: ErrorEvent, dialog_manager: DialogManager, i18n: Translator | None = None
+    event: ErrorEvent, dialog_manager: DialogManager | None = None, i18n: Translator | None = None
 ) -> None:
+    if dialog_manager is None:  # not a chat event aiogram-dialog can restart
+        logger.info("update %s: %s", event.update.update_id, event.exception)
+        return
     i18n = i18n or Translator()
     query = event.update.callback_query
     if isinstance(event.exception, OutdatedIntent) and query and query.message:
         stack = dialog_manager.current_stack()
         if not stack.empty() and stack.last_message_id == query.message.message_id:
             # pressed again while the first press replaced this very window: nothing to redo
-            await query.answer()
+            with contextlib.suppress(TelegramAPIError):
+                await query.answer()
             return
     logger.info("update %s: %s; restarting the main menu", event.update.update_id, event.exception)
     if query is not None:

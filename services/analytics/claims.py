@@ -9,9 +9,9 @@
   of the satisfied claims), the rest grouped as "other";
 * overdue: the claims past their response time at the end of the period (or now).
 
-Whose claims count: a claim belongs to its responsible person, its author, the client's main
-manager and the owner of its deal, as in `services.claims`; a manager sees claims one of those is
-themselves, a head the team's, an admin all. `--kind` keeps the claims on deals of that kind.
+Whose claims count: as in `services.claims`, the claims someone works with (its responsible
+person, its author, the client's main manager or the owner of a deal with the client); a manager
+sees their own, a head the team's, an admin all. `--kind` keeps the claims on deals of that kind.
 Money is summed in the report's currency (claims in another currency count, without money).
 """
 
@@ -147,14 +147,19 @@ _FROM = """
 
 
 def claims_scope_clause(scope: Scope) -> tuple[str, list[int]]:
-    """The claims whose responsible, author, client's manager or deal owner is in the scope."""
+    """The claims people in the scope work with (as `services.claims` decides who sees a
+    claim): its responsible or author, the client's main manager, or the owner of a deal with
+    the client."""
     if scope.owner_ids is None:
         return "1 = 1", []
     parts, args = [], []
-    for column in ("cl.responsible_id", "cl.author_id", "pt.main_manager_id", "d.owner_id"):
+    for column in ("cl.responsible_id", "cl.author_id", "pt.main_manager_id"):
         clause, ids = in_list(column, scope.owner_ids)
         parts.append(clause)
         args += ids
+    clause, ids = in_list("od.owner_id", scope.owner_ids)
+    parts.append(f"cl.partner_id IN (SELECT od.partner_id FROM deal od WHERE {clause})")
+    args += ids
     return f"({' OR '.join(parts)})", args
 
 

@@ -105,24 +105,26 @@ def _where(period: Period, scope: Scope, kind_id: int | None, statuses: str) -> 
 async def compute_lost(
     period: Period, scope: Scope, kind_id: int | None = None, currency: str = "UAH"
 ) -> LostData:
-    from models import Employee, LossReason, Partner, Stage
+    from models import LossReason, Stage
 
     where, args = _where(period, scope, kind_id, "'lost'")
     by_owner = await fetch(
         f"""
-        SELECT d.loss_reason_id AS reason_id, d.owner_id AS other_id, COUNT(*) AS n,
-               SUM(d.potential_minor) AS pot
-        FROM deal d WHERE {where}
-        GROUP BY d.loss_reason_id, d.owner_id
+        SELECT d.loss_reason_id AS reason_id, d.owner_id AS other_id, e.full_name AS name,
+               COUNT(*) AS n, SUM(d.potential_minor) AS pot
+        FROM deal d LEFT JOIN employee e ON e.id = d.owner_id
+        WHERE {where}
+        GROUP BY d.loss_reason_id, d.owner_id, e.full_name
         """,
         args,
     )
     by_partner = await fetch(
         f"""
-        SELECT d.loss_reason_id AS reason_id, d.partner_id AS other_id, COUNT(*) AS n,
-               SUM(d.potential_minor) AS pot
-        FROM deal d WHERE {where}
-        GROUP BY d.loss_reason_id, d.partner_id
+        SELECT d.loss_reason_id AS reason_id, d.partner_id AS other_id, pt.name AS name,
+               COUNT(*) AS n, SUM(d.potential_minor) AS pot
+        FROM deal d LEFT JOIN partner pt ON pt.id = d.partner_id
+        WHERE {where}
+        GROUP BY d.loss_reason_id, d.partner_id, pt.name
         """,
         args,
     )
@@ -140,7 +142,7 @@ async def compute_lost(
     finished, finished_args = _where(period, scope, kind_id, "'won', 'lost'")
     competitor_rows = await fetch(
         f"""
-        SELECT p.partner_id AS partner_id,
+        SELECT p.partner_id AS partner_id, pt.name AS name,
                COUNT(DISTINCT d.id) AS met,
                COUNT(DISTINCT CASE WHEN d.status = 'lost' AND p.won_the_deal = ? THEN d.id END)
                    AS they_won,
@@ -148,8 +150,9 @@ async def compute_lost(
                SUM(CASE WHEN d.status = 'lost' AND p.won_the_deal = ? THEN d.potential_minor
                    ELSE 0 END) AS pot
         FROM deal_participant p JOIN deal d ON d.id = p.deal_id
+        LEFT JOIN partner pt ON pt.id = p.partner_id
         WHERE p.role = 'competitor' AND p.partner_id IS NOT NULL AND {finished}
-        GROUP BY p.partner_id
+        GROUP BY p.partner_id, pt.name
         """,
         [True, True, *finished_args],
     )
@@ -158,11 +161,6 @@ async def compute_lost(
         r["id"]: Name(r["name_uk"], r["name_en"])
         for r in await LossReason.all().values("id", "name_uk", "name_en")
     }
-    owner_ids = {r["other_id"] for r in by_owner}
-    partner_ids = {r["other_id"] for r in by_partner if r["other_id"] is not None}
-    partner_ids |= {r["partner_id"] for r in competitor_rows}
-    employees = dict(await Employee.filter(id__in=owner_ids).values_list("id", "full_name"))
-    partners = dict(await Partner.filter(id__in=partner_ids).values_list("id", "name"))
     stage_meta = {
         s["id"]: s
         for s in await Stage.filter(id__in=[r["stage_id"] for r in stage_rows]).values(
@@ -187,18 +185,17 @@ async def compute_lost(
     ))
     order = {r.reason_id: i for i, r in enumerate(reason_totals)}
 
-    def cells(rows: list[dict], names: dict[int, str]) -> tuple[ReasonCell, ...]:
+    def cells(rows: list[dict]) -> tuple[ReasonCell, ...]:
         out = [
             ReasonCell(r["reason_id"], reason_name(r["reason_id"]), r["other_id"],
-                       names.get(r["other_id"], "") if r["other_id"] is not None else "",
-                       int(r["n"]), int(r["pot"] or 0))
+                       r["name"] or "", int(r["n"]), int(r["pot"] or 0))
             for r in rows
         ]
         return tuple(sorted(out, key=lambda c: (order[c.reason_id], -c.count, -c.lost_minor,
                                                 c.other_name)))
 
     competitors = tuple(sorted(
-        (CompetitorRow(r["partner_id"], partners.get(r["partner_id"], ""), int(r["met"]),
+        (CompetitorRow(r["partner_id"], r["name"] or "", int(r["met"]),
                        int(r["they_won"]), int(r["we_won"]),
                        ratio(int(r["they_won"]), int(r["met"])), int(r["pot"] or 0))
          for r in competitor_rows),
@@ -217,7 +214,7 @@ async def compute_lost(
     )
     return LostData(
         period.date_from, period.date_to, currency, total_count, total_minor, reason_totals,
-        cells(by_owner, employees), cells(by_partner, partners), competitors, stages,
+        cells(by_owner), cells(by_partner), competitors, stages,
     )
 
 

@@ -125,6 +125,8 @@ def _per_deal_sql(where: str) -> str:
         WITH x AS MATERIALIZED (
             SELECT d.id AS id, d.number AS number, d.title AS title, d.owner_id AS owner_id,
                    d.partner_id AS partner_id, d.ended_at AS ended_at,
+                   (SELECT e.full_name FROM employee e WHERE e.id = d.owner_id) AS owner_name,
+                   (SELECT pt.name FROM partner pt WHERE pt.id = d.partner_id) AS partner_name,
                    {total("sales_order", "o")} AS ordered,
                    {total("sales_order", "o", " AND o.date < ?")} AS ordered_due,
                    {total("invoice", "v")} AS invoiced,
@@ -163,8 +165,6 @@ def _per_deal_sql(where: str) -> str:
 async def compute_execution(
     params: ReportParams, period: Period, scope: Scope, currency: str = "UAH"
 ) -> ExecutionData:
-    from models import Employee, Partner
-
     today = clock.today(params.tz)
     now = clock.now()
     ship_days = int_option(params, "ship_days", DEFAULT_SHIP_DAYS, 0, 365)
@@ -188,12 +188,7 @@ async def compute_execution(
         """,
         [*head, *args],
     )
-    names = dict(await Employee.filter(id__in={r["owner_id"] for r in rows}).values_list(
-        "id", "full_name"))
-    partners = dict(await Partner.filter(
-        id__in={r["partner_id"] for r in rows if r["partner_id"] is not None}
-    ).values_list("id", "name"))
-    deals = tuple(_deal(r, names, partners, params.tz) for r in rows)
+    deals = tuple(_deal(r, params.tz) for r in rows)
     # The totals of the rows fetched for the list (every won deal of the period is listed).
     totals = ExecutionTotals(
         sum(d.ordered_minor for d in deals), sum(d.invoiced_minor for d in deals),
@@ -216,7 +211,7 @@ async def compute_execution(
     )
 
 
-def _deal(r: dict, names: dict, partners: dict, tz: str) -> ExecutionDeal:
+def _deal(r: dict, tz: str) -> ExecutionDeal:
     ended = r["ended_at"]
     if isinstance(ended, str):
         ended = dt.datetime.fromisoformat(ended)
@@ -244,8 +239,8 @@ def _deal(r: dict, names: dict, partners: dict, tz: str) -> ExecutionDeal:
         number=r["number"],
         title=r["title"],
         owner_id=r["owner_id"],
-        owner_name=names.get(r["owner_id"], ""),
-        partner_name=partners.get(r["partner_id"]),
+        owner_name=r["owner_name"] or "",
+        partner_name=r["partner_name"],
         won_on=clock.to_local(ended, tz).date(),
         ordered_minor=ordered,
         invoiced_minor=invoiced,

@@ -61,7 +61,7 @@ async def test_add_list_test_remove(db, account, tmp_path, monkeypatch):
     tested = await _invoke("test", "sales")
     assert tested.exit_code == 0, tested.output
     assert "IDLE" in tested.output
-    assert "INBOX: 1" in tested.output
+    assert "INBOX: messages: 1" in tested.output
 
     listed = await _invoke("list")
     assert f"sales: {account.user} @ 127.0.0.1:{account.server.port} (plain), INBOX; file:" in (
@@ -172,6 +172,6 @@ async def test_ingest_once_catches_up_and_exits(db, mailbox, account, tmp_path, 
     )
 
     assert result.exit_code == 0, result.output
-    assert "sales: 2" in result.output
+    assert "sales: new messages: 2" in result.output
     assert await EmailMessage.all().count() == 2
     assert len(list((tmp_path / "files").rglob("*"))) > 2  # the raw messages are on disk

@@ -16,7 +16,8 @@ from aiogram.client.telegram import TelegramAPIServer
 import core.i18n
 from core import clock
 from jobs.sender import Sender
-from tests.bot.conftest import fake_telegram  # noqa: F401  (the shared fixture)
+from tests.bot.conftest import fake_telegram, make_harness  # noqa: F401  (shared fixtures)
+from tests.cli.conftest import database_url, migrated_sqlite  # noqa: F401  (shared fixtures)
 from tests.fakes.telegram import FakeTelegram
 from tests.jobs.fake_limits import LimitedTelegram
 from tests.jobs.uk_messages import UK, UK_PLURALS

@@ -74,9 +74,7 @@ class LimitedTelegram(FakeTelegram):
         while self._recent and self._recent[0] <= now - self.window:
             self._recent.popleft()
         history = self._chats[chat]
-        span, allowed = (
-            (self.group_window, self.group_rate) if chat < 0 else (self.chat_window, 1)
-        )
+        span, allowed = (self.group_window, self.group_rate) if chat < 0 else (self.chat_window, 1)
         while history and history[0] <= now - span:
             history.popleft()
         broken = None

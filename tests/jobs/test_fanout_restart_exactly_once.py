@@ -25,12 +25,12 @@ class DiesAfter(Sender):
         self.left = sends
         self.died = asyncio.Event()
 
-    async def _global_slot(self) -> float:
+    async def _pace(self) -> None:
         if self.left <= 0:
             self.died.set()
             await asyncio.Event().wait()  # dead: never returns
         self.left -= 1
-        return await super()._global_slot()
+        await super()._pace()
 
 
 async def test_restart_mid_fan_out_sends_the_rest_once(db, clock_at, fake_telegram, make_sender):

@@ -65,8 +65,12 @@ async def company(db):
         client = await make_partner(name="ТОВ «Граніт»", main_manager=m1)
         await make_contact(client, full_name="Олег Мороз", position="Директор",
                            birthday=dt.date(1980, 11, 27))  # fmt: skip
-        await make_partner(name="ТОВ «Оселя»", main_manager=m1, contact_cadence_days=14,
-                           created_at=dt.datetime(2026, 10, 1, tzinfo=UTC))  # never contacted
+        await make_partner(
+            name="ТОВ «Оселя»",
+            main_manager=m1,
+            contact_cadence_days=14,
+            created_at=dt.datetime(2026, 10, 1, tzinfo=UTC),
+        )  # never contacted
         idle = await make_deal(owner=m1, partner=client, title="Цемент на склад",
                                potential_minor=1_250_000)  # fmt: skip
     with clock.simulated(kyiv(10, day=26)):
@@ -107,7 +111,7 @@ async def tick_through(fake, sender, start: dt.datetime, end: dt.datetime) -> di
             await run_job(job.id, sender, now=moment)
         await sender.join()
         for chat, events in fake.history.items():
-            for event in events[seen.get(chat, 0):]:
+            for event in events[seen.get(chat, 0) :]:
                 if event.kind in ("send", "photo"):
                     data = [b["callback_data"] for row in event.buttons for b in row]
                     received.setdefault(chat, []).append(

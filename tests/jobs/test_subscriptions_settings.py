@@ -43,8 +43,9 @@ async def test_admin_cannot_subscribe_to_what_the_role_lacks_and_unknown_digests
 
 async def test_set_time_weekday_and_mute_then_reset(db):
     head = await make_employee(role=Role.HEAD)
-    row = await notifications.set_subscription(head.id, "funnel_weekly", local_time="7:05",
-                                               weekday=4)
+    row = await notifications.set_subscription(
+        head.id, "funnel_weekly", local_time="7:05", weekday=4
+    )
     assert (row.local_time, row.weekday, row.muted, row.customised) == ("07:05", 4, False, True)
     row = await notifications.set_subscription(head.id, "funnel_weekly", muted=True)
     assert (row.local_time, row.weekday, row.muted) == ("07:05", 4, True)  # the rest is kept

@@ -86,12 +86,13 @@ def local_month(moment: dt.datetime) -> dt.date:
 
 async def expected(period, people: set[int] | None = None, kind_id: int | None = None):
     partners = dict(await Partner.all().values_list("id", "main_manager_id"))
-    deals = {d["id"]: d for d in await Deal.all().values("id", "owner_id", "kind_id")}
+    deals = {d["id"]: d for d in await Deal.all().values("id", "owner_id", "kind_id",
+                                                         "partner_id")}
     rows = []
     for c in await Claim.all().values():
         deal = deals.get(c["deal_id"])
-        involved = {c["responsible_id"], c["author_id"], partners[c["partner_id"]],
-                    deal["owner_id"] if deal else None}
+        owners = {d["owner_id"] for d in deals.values() if d["partner_id"] == c["partner_id"]}
+        involved = {c["responsible_id"], c["author_id"], partners[c["partner_id"]], *owners}
         if people is not None and not involved & people:
             continue
         if kind_id is not None and (deal is None or deal["kind_id"] != kind_id):

@@ -132,3 +132,15 @@ async def test_a_backlog_is_paged_past_what_was_sent(db, frozen_clock):
             told.append(n.claim_id)
     assert sorted(told) == [c.id for c in made]
     assert await due_claim_notifications(limit=2) == []
+
+
+async def test_a_key_reserved_by_the_jobs_sender_is_not_computed_again(db, frozen_clock):
+    w = await claims_world()
+    await register(w, author_id=w.head_a)
+    notes = await due_claim_notifications()
+    # services.notifications.reserve records `kind:recipient:period` unsent, before sending.
+    first = notes[0]
+    assert first.key == f"{first.kind}:{first.recipient_id}:{first.period}"
+    await SentNotification.create(key=first.key, kind=first.kind, recipient_id=first.recipient_id,
+                                  period=first.period, attempts=0)
+    assert [n.key for n in await due_claim_notifications()] == [n.key for n in notes[1:]]

@@ -55,7 +55,8 @@ async def test_who_sees_which_claim(db, frozen_clock):
 
     assert await visible(w.m1) == {a.number}
     assert await visible(w.m2) == {a.number, c.number}
-    assert await visible(w.m3) == {b.number, d.number}
+    # m3 owns a deal with p2: every claim of that client is theirs to see, c included.
+    assert await visible(w.m3) == {b.number, c.number, d.number}
     assert await visible(w.head_a) == {a.number, c.number}
     assert await visible(w.head_b) == {b.number, c.number, d.number}
     assert await visible(w.admin) == {a.number, b.number, c.number, d.number}

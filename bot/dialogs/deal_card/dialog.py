@@ -12,7 +12,8 @@ stage (manual deals), complete the current task with a result (guided deals; mis
 are listed), mark won (manual) or lost (a reason from the catalogue; "lost to a competitor" asks
 which one), participants (add a competitor, subcontractor, influencer... with influence 1-5 and
 attitude; the environment picture), the process's documents sent as files, attach a file, photo
-or voice note, a paged timeline, and "Log a call" (`LogInteractionSG.START` with {"deal_id"}).
+or voice note, a paged timeline, and "Log a call" (`LogInteractionSG.START` with
+{"deal_id": <int>, "kind": "call"}).
 """
 
 from __future__ import annotations

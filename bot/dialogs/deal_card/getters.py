@@ -39,6 +39,7 @@ from services.probability import explain_deal_probability
 
 TIMELINE_PAGE = 10
 PICK_LIMIT = 30
+PARTICIPANTS_SHOWN = 25
 NEW_ROLES = ("competitor", "subcontractor", "influencer", "decision_maker", "other")
 ATTITUDES = ("supporter", "neutral", "opponent")
 
@@ -58,7 +59,6 @@ async def card_getter(
     data = dialog_manager.dialog_data
     data["version"] = card.version  # what the user saw: commands pass it as expected_version
     data["next_stage_id"] = card.next_stage.id if card.next_stage else None
-    data["number"] = card.number
     manual_open = card.is_open and not card.guided and card.stage is not None
     assert employee is not None  # get_deal_card refused anyone else
     return {
@@ -72,7 +72,7 @@ async def card_getter(
         "is_open": card.is_open,
         "manual_open": manual_open,
         "can_advance": manual_open and card.next_stage is not None,
-        "can_win": manual_open,
+        "can_win": card.is_open and not card.guided,  # also a kind without stages
         "next_stage": short(
             local_name(card.next_stage.name_uk, card.next_stage.name_en, locale), 30
         )
@@ -214,6 +214,11 @@ async def participants_getter(
     ]
     if not people:
         lines.append(tr(locale, N_("No participants yet.")))
+    if len(people) > PARTICIPANTS_SHOWN:  # a message holds 4,096 characters
+        hidden = len(people) - PARTICIPANTS_SHOWN
+        people = people[:PARTICIPANTS_SHOWN]
+    else:
+        hidden = 0
     for person in people:
         details = [gettext(ROLE_NAMES.get(person.role, person.role), locale)]
         if person.influence is not None:
@@ -228,6 +233,8 @@ async def participants_getter(
             f" ({short(person.company, 40)})" if person.company else ""
         )
         lines.append(f"• <b>{escape(name)}</b> — {escape(', '.join(details))}")
+    if hidden:
+        lines.append(tr(locale, N_("More participants not shown: %(n)s"), n=hidden))
     return {"body": Html("\n".join(line for line in lines if line).strip())}
 
 

@@ -512,9 +512,10 @@ async def on_document(
     manager.show_mode = ShowMode.DELETE_AND_SEND
 
 
-def _file_of(message: Message) -> tuple[str, int | None, str, str] | None:
-    """(file_id, size, name, MIME type) of what the message carries, or None."""
-    stamp = clock.now().strftime("%Y%m%d_%H%M%S")
+def _file_of(message: Message, tz: str) -> tuple[str, int | None, str, str] | None:
+    """(file_id, size, name, MIME type) of what the message carries, or None; a photo or a
+    voice note is named by the local time it came."""
+    stamp = clock.to_local(clock.now(), tz).strftime("%Y%m%d_%H%M%S")
     if message.document:
         doc = message.document
         return (
@@ -556,7 +557,7 @@ async def on_file(message: Message, widget: MessageInput, manager: DialogManager
     employee = acting(manager)
     deal = await get_deal_for(employee, deal_id_of(manager))
     locale = locale_of(manager)
-    found = _file_of(message)
+    found = _file_of(message, employee.timezone or "Europe/Kyiv")
     if found is None:
         await on_not_a_file(message, widget, manager)
         return
@@ -608,7 +609,7 @@ async def on_not_a_file(message: Message, widget: MessageInput, manager: DialogM
 
 
 async def on_log_call(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    """Log a call on this deal (the Log a call dialog, `LogInteractionSG.START`)."""
+    """Log a call on this deal: `LogInteractionSG.START` with {"deal_id", "kind": "call"}."""
     deal = await get_deal_for(acting(manager), deal_id_of(manager))
     from bot.dialogs import states
 
@@ -622,4 +623,4 @@ async def on_log_call(callback: CallbackQuery, button: Button, manager: DialogMa
         )
         await manager.switch_to(DealCardSG.MAIN)
         return
-    await manager.start(start, data={"deal_id": deal.id})
+    await manager.start(start, data={"deal_id": deal.id, "kind": "call"})

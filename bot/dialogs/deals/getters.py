@@ -11,7 +11,6 @@ from bot.dialogs.deals.common import (
     STATUS_NAMES,
     error_line,
     local_name,
-    pop_notice,
     short,
     tr,
 )
@@ -94,7 +93,7 @@ async def list_getter(
         )
     assert employee is not None  # list_deals_for refused anyone else
     heading = gettext(HEADINGS.get(Role(employee.role), HEADINGS[Role.MANAGER]), locale)
-    lines = [pop_notice(dialog_manager), f"<b>{escape(heading)}</b>"]
+    lines = [f"<b>{escape(heading)}</b>"]
     lines.append(await _filters_line(dialog_manager, locale))
     if page.total:
         count = ngettext("%(n)s deal found", "%(n)s deals found", page.total, locale)

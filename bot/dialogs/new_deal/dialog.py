@@ -18,13 +18,11 @@ from aiogram_dialog.widgets.kbd import (
     Button,
     Cancel,
     Column,
-    NextPage,
-    PrevPage,
     Row,
     Select,
     StubScroll,
 )
-from aiogram_dialog.widgets.text import Const, Format, Multi
+from aiogram_dialog.widgets.text import Format, Multi
 
 from bot.dialogs import ORDER, MenuEntry
 from bot.dialogs.new_deal import handlers as h
@@ -37,7 +35,7 @@ from bot.dialogs.new_deal.getters import (
     kinds_getter,
     step_getter,
 )
-from bot.dialogs.partners.common import back_text, home_button, nav
+from bot.dialogs.partners.common import back_text, home_button, nav, pager
 from bot.dialogs.states import NewDealSG
 from bot.dialogs.widgets import Tr, TrFormat, TrLabel
 from core import clock
@@ -136,14 +134,7 @@ def build_dialogs() -> list[Dialog]:
                     )
                 ),
                 StubScroll(id=FOUND_SCROLL, pages="pages"),
-                Row(
-                    PrevPage(
-                        scroll=FOUND_SCROLL, id="found_prev", text=Const("◀️"), when="has_prev"
-                    ),
-                    NextPage(
-                        scroll=FOUND_SCROLL, id="found_next", text=Const("▶️"), when="has_next"
-                    ),
-                ),
+                pager(FOUND_SCROLL),
                 _new_partner(),
                 nav(NewDealSG.PARTNER_SEARCH),
                 TextInput(id="partner_requery", on_success=h.on_partner_query),

@@ -118,7 +118,7 @@ async def duplicates_getter(
     for candidate in candidates:
         matched = ", ".join(i18n(MATCH_NAMES.get(m, m)) for m in candidate["matched"])
         mark = "" if candidate["visible"] else " " + i18n(N_("(another manager's)"))
-        lines.append(f"• <b>{escape(candidate['name'])}</b>{mark}: {matched}")
+        lines.append(f"• <b>{escape(short(candidate['name'], 80))}</b>{mark}: {matched}")
     return {
         **await step_getter(dialog_manager, employee, i18n, locale),
         "candidates": Html("\n".join(lines)),

@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from aiogram import F
 from aiogram.fsm.state import State
 from aiogram_dialog import DialogManager, StartMode
 from aiogram_dialog.api.exceptions import UnregisteredDialogError
-from aiogram_dialog.widgets.kbd import Button, Row, Start, SwitchTo
+from aiogram_dialog.widgets.kbd import Button, NextPage, PrevPage, Row, Start, SwitchTo
+from aiogram_dialog.widgets.text import Const
 
 from bot.dialogs.states import MainMenuSG
 from bot.dialogs.widgets import Tr
@@ -106,6 +108,15 @@ async def start_if_registered(manager: DialogManager, state: State, data: dict[s
     except UnregisteredDialogError:
         return False
     return True
+
+
+def pager(scroll: str) -> Row:
+    """◀️ / ▶️ for a `StubScroll` whose getter says `has_prev` / `has_next` (pages are read
+    from the database one at a time)."""
+    return Row(
+        PrevPage(scroll=scroll, id=f"{scroll}_prev", text=Const("◀️"), when=F["data"]["has_prev"]),
+        NextPage(scroll=scroll, id=f"{scroll}_next", text=Const("▶️"), when=F["data"]["has_next"]),
+    )
 
 
 def home_button() -> Start:

@@ -17,19 +17,17 @@ from aiogram_dialog.widgets.kbd import (
     Button,
     Cancel,
     Column,
-    NextPage,
-    PrevPage,
     Row,
     ScrollingGroup,
     Select,
     StubScroll,
     SwitchTo,
 )
-from aiogram_dialog.widgets.text import Const, Format, Multi
+from aiogram_dialog.widgets.text import Format, Multi
 
 from bot.dialogs import ORDER, MenuEntry
 from bot.dialogs.partners import handlers as h
-from bot.dialogs.partners.common import back_text, home_button, nav
+from bot.dialogs.partners.common import back_text, home_button, nav, pager
 from bot.dialogs.partners.getters import (
     CONTACTS_SCROLL,
     LIST_SCROLL,
@@ -51,13 +49,6 @@ MENU_ENTRIES = (
 
 HEADER = N_("<b>Partners</b>")
 ERROR = Format("{error}", when="has_error")
-
-
-def _pager(scroll: str) -> Row:
-    return Row(
-        PrevPage(scroll=scroll, id=f"{scroll}_prev", text=Const("◀️"), when="has_prev"),
-        NextPage(scroll=scroll, id=f"{scroll}_next", text=Const("▶️"), when="has_next"),
-    )
 
 
 def _contact_step(state: Any, prompt: str, field: str, back: Any, skip: bool = True) -> Window:
@@ -110,7 +101,7 @@ def build_dialogs() -> list[Dialog]:
                     )
                 ),
                 StubScroll(id=LIST_SCROLL, pages="pages"),
-                _pager(LIST_SCROLL),
+                pager(LIST_SCROLL),
                 SwitchTo(Tr(N_("Search"), prefix="🔎 "), id="search", state=PartnersSG.SEARCH),
                 nav(PartnersSG.SEARCH),
                 TextInput(id="requery", on_success=h.on_query),
@@ -146,12 +137,7 @@ def build_dialogs() -> list[Dialog]:
                 ),
                 Row(
                     Button(Tr(N_("New deal"), prefix="💼 "), id="new_deal", on_click=h.on_new_deal),
-                    Button(
-                        Tr(N_("Log a call"), prefix="📞 "),
-                        id="log",
-                        on_click=h.on_log_call,
-                        when="can_log",
-                    ),
+                    Button(Tr(N_("Log a call"), prefix="📞 "), id="log", on_click=h.on_log_call),
                 ),
                 nav(Button(back_text(), id="back", on_click=h.on_card_back)),
                 state=PartnersSG.CARD,
@@ -162,7 +148,7 @@ def build_dialogs() -> list[Dialog]:
                 Format("{contacts}"),
                 Tr(N_("No contact persons yet."), when="none"),
                 StubScroll(id=CONTACTS_SCROLL, pages="pages"),
-                _pager(CONTACTS_SCROLL),
+                pager(CONTACTS_SCROLL),
                 Button(Tr(N_("Add a contact"), prefix="➕ "), id="add", on_click=h.on_add_contact),
                 nav(PartnersSG.CARD),
                 state=PartnersSG.CONTACTS,

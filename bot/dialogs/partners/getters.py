@@ -8,7 +8,6 @@ from typing import Any
 from aiogram_dialog import DialogManager
 
 from bot.access import require_role
-from bot.dialogs import states
 from bot.dialogs.partners.common import (
     DIRECTION_MARKS,
     KIND_NAMES,
@@ -29,7 +28,7 @@ CONTACTS_PAGE = 5
 CARD_ITEMS = 5  # requisites, contacts, links shown in the card itself
 CARD_LIMIT = 4000  # Telegram's 4096, with room for the prompt lines
 LIST_SCROLL = "plist"
-CONTACTS_SCROLL = "contacts"
+CONTACTS_SCROLL = "contacts_page"
 
 ROLE_FLAGS = (
     ("is_client", N_("client")),
@@ -235,7 +234,6 @@ async def card_getter(
             for d in view.open_deals
         ],
         "contacts_count": len(view.card.contacts),
-        "can_log": hasattr(states, "LogInteractionSG"),
     }
 
 
