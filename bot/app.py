@@ -41,6 +41,7 @@ from bot.middlewares.employee import EmployeeMiddleware
 from bot.middlewares.locale import LocaleMiddleware
 from bot.middlewares.strangers import RefusalBook, StrangerMiddleware
 from bot.middlewares.throttling import ChatSerialMiddleware, DuplicateCallbackMiddleware
+from bot.notify.handlers import build_router as build_notify_router
 from bot.session import build_bot
 from bot.storage import build_storage
 from core.config import ConfigError, Settings, load_settings
@@ -150,6 +151,7 @@ def build_app(
 
     dispatcher.include_routers(*build_routers((ERRORS,)))
     dispatcher.include_routers(*build_routers(BEFORE_DIALOGS))
+    dispatcher.include_router(build_notify_router())  # buttons of pushed e-mail notifications
     dispatcher.include_router(dialogs.router)
     dispatcher.include_routers(*build_routers(AFTER_DIALOGS))
     bg_manager_factory = setup_dialogs(
@@ -267,12 +269,43 @@ async def serve(settings: Settings) -> None:
         await migrate(settings)
     finally:
         await close_orm()
-    app = build_app(settings)
+    ingest_startup, ingest_shutdown = ingest_hooks(settings)
+    app = build_app(settings, extra_startup=[ingest_startup], extra_shutdown=[ingest_shutdown])
     try:
         await run(app)
     finally:  # also when start-up failed half-way (e.g. Telegram refused the token)
         await app.bot.session.close()
         await close_orm()
+
+
+def ingest_hooks(settings: Settings) -> tuple[Hook, Hook]:
+    """The IMAP workers beside the bot (`crm run`; `crm ingest` runs them alone): started once
+    the ORM is open, only when at least one active mailbox is configured (`crm mailbox add`),
+    with the e-mail notifier on this App's Bot. A failure to start them is logged and the bot
+    serves on; mailboxes added later are watched from the next start."""
+    import os
+
+    from bot.notify.email import make_notifier
+    from ingest.pipeline import IngestOptions
+    from ingest.runner import app_hooks
+    from services.mailboxes import list_mailboxes
+
+    cpus = os.cpu_count() or 1
+    options = IngestOptions(
+        files_dir=settings.files_path, parse_workers=min(2, cpus) if cpus > 1 else 0
+    )
+    start, stop = app_hooks(make_notifier, options=options)
+
+    async def startup(app: App) -> None:
+        if not await list_mailboxes(active_only=True):
+            logger.info("ingest: no active mailboxes (`crm mailbox add` configures one)")
+            return
+        try:
+            await start(app)
+        except Exception:
+            logger.exception("ingest: the mailbox workers did not start; the bot runs without")
+
+    return startup, stop
 
 
 def configure_logging(level: str) -> None:

@@ -13,10 +13,13 @@ so a fan-out to N people is N messages, and the chart is uploaded once per scope
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import dataclasses
 import datetime as dt
 import hashlib
 import logging
+import multiprocessing
+import pickle
 
 from core.errors import DomainError
 from jobs import texts
@@ -63,7 +66,12 @@ class Audience:
         return tr(self.label_key, locale, team=esc(self.team))
 
 
-async def audience(recipient: Recipient) -> Audience:
+async def audience(recipient: Recipient, ctx: JobContext | None = None) -> Audience:
+    """Whose figures the recipient gets (heads of one team share it: cached per run)."""
+    if ctx is not None:
+        shared = recipient.role is Role.HEAD and recipient.team_id is not None
+        key = ("audience", recipient.role, recipient.team_id if shared else recipient.employee_id)
+        return await ctx.cached(key, lambda: audience(recipient))
     params = ReportParams(viewer_id=recipient.employee_id, viewer_role=recipient.role)
     scope = await resolve_scope(params)
     if recipient.role is Role.ADMIN:
@@ -91,9 +99,31 @@ def _photo_key(*parts: object) -> str:
     return "d" + hashlib.sha1(repr(parts).encode()).hexdigest()[:16]
 
 
+_chart_pool: concurrent.futures.ProcessPoolExecutor | None = None
+
+
+def _pool() -> concurrent.futures.ProcessPoolExecutor:
+    """One process drawing the charts: matplotlib holds the GIL for hundreds of milliseconds a
+    chart, which in a thread would stall the event loop and bunch up the paced sends."""
+    global _chart_pool
+    if _chart_pool is None:
+        _chart_pool = concurrent.futures.ProcessPoolExecutor(
+            max_workers=1, mp_context=multiprocessing.get_context("spawn")
+        )
+    return _chart_pool
+
+
 async def _chart(report: str, result: ReportResult, locale: str) -> bytes | None:
+    global _chart_pool
     spec = get_report(report)
-    return await asyncio.to_thread(render_chart, spec, result, locale)
+    try:
+        return await asyncio.get_running_loop().run_in_executor(
+            _pool(), render_chart, spec, result, locale
+        )
+    except (concurrent.futures.process.BrokenProcessPool, OSError, pickle.PicklingError):
+        logger.warning("the chart process failed; drawing in a thread", exc_info=True)
+        _chart_pool = None
+        return await asyncio.to_thread(render_chart, spec, result, locale)
 
 
 def _days_before(day: dt.date, n: int) -> dt.date:
@@ -136,7 +166,7 @@ def _bottleneck(result: ReportResult) -> tuple[Name, float] | None:
 
 async def funnel_push(recipient: Recipient, period: str, ctx: JobContext, *, weekly: bool) -> Push:
     current, previous = _periods(period, weekly, recipient.timezone)
-    who = await audience(recipient)
+    who = await audience(recipient, ctx)
     locale = recipient.locale
     key = ("funnel", weekly, period, who, recipient.timezone, locale)
 
@@ -265,7 +295,7 @@ def claims_text(summary: ClaimSummary, day: dt.date, who: Audience, locale: str)
 @kind("claims_daily", digest="claims_daily", horizon=DAILY_GRACE)
 async def render_claims(recipient: Recipient, period: str, ctx: JobContext) -> Push | None:
     current, _ = _periods(period, False, recipient.timezone)
-    who = await audience(recipient)
+    who = await audience(recipient, ctx)
     key = ("claims", period, who, recipient.timezone)
     summary = await ctx.cached(key, lambda: claim_summary(current, ctx.now, who.owner_ids))
     if summary.empty:
@@ -279,7 +309,7 @@ async def render_claims(recipient: Recipient, period: str, ctx: JobContext) -> P
 @kind("lost_weekly", digest="lost_weekly", horizon=WEEKLY_GRACE)
 async def render_lost(recipient: Recipient, period: str, ctx: JobContext) -> Push:
     current, previous = _periods(period, True, recipient.timezone)
-    who = await audience(recipient)
+    who = await audience(recipient, ctx)
     locale = recipient.locale
     key = ("lost", period, who, recipient.timezone, locale)
 
@@ -372,7 +402,7 @@ async def render_classification(recipient: Recipient, period: str, ctx: JobConte
         run = await get_run(period)
     except DomainError:
         return None
-    who = await audience(recipient)
+    who = await audience(recipient, ctx)
     locale = recipient.locale
     changes = await ctx.cached(("class_changes", period), lambda: list_class_changes(period))
     if who.owner_ids is not None:

@@ -141,6 +141,9 @@ def setup_jobs(
     """Build the sender and the scheduler in the running event loop and start them. Given the
     bot's `App`, pushes go through a Bot of their own (same token and API server); given a
     `Bot`, through that one (tests, `crm jobs`)."""
+    # a line per job run every minute would drown the log: keep APScheduler's warnings only
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.WARNING)
     if isinstance(app_or_bot, Bot):
         bot, own = app_or_bot, None
     else:

@@ -9,7 +9,7 @@ dropped, nothing sent twice.
 
 Limits (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this):
 * at most `rate` (30) messages a second overall: starts are spaced `window / rate` apart (plus
-  a 2 % margin), and never more than `rate` of them within any window, even after the event
+  a 3 % margin), and never more than `rate` of them within any window, even after the event
   loop was busy for a while;
 * at most one message a second in a private chat and 20 a minute in a group (one every 3 s);
   messages of one chat keep their order, and a slow chat never holds the others up;
@@ -115,7 +115,7 @@ class Sender:
         chat_interval: float = 1.0,
         group_interval: float = 3.0,
         margin: float = 0.05,
-        rate_margin: float = 0.02,
+        rate_margin: float = 0.03,
         workers: int = 16,
         max_tries: int = 8,
         retry_base: float = 0.5,

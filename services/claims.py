@@ -47,7 +47,7 @@ from tortoise.transactions import in_transaction
 
 from core import clock
 from core.errors import AccessDenied, ConcurrentUpdate, DomainError, NotFound, ValidationFailed
-from core.i18n import N_
+from core.i18n import N_, register_messages
 from models import (
     Claim,
     ClaimCause,
@@ -144,6 +144,8 @@ EXTRA_ERROR_MESSAGES: dict[str, str] = {
     "claim_not_closed": N_("The claim %(number)s is not closed."),
     "claim_in_processing": N_("The claim %(number)s is being processed already."),
 }
+
+register_messages(fields=EXTRA_FIELD_NAMES, reasons=EXTRA_REASONS, errors=EXTRA_ERROR_MESSAGES)
 
 # What a pushed message says, per `ClaimNotification.kind` (the bot renders it; params:
 # number, partner, cause, due (local date and time), actor).

@@ -28,7 +28,7 @@ from tortoise.expressions import Q, Subquery
 
 from core import clock
 from core.errors import NotFound, ValidationFailed
-from core.i18n import N_
+from core.i18n import N_, register_messages
 from models import (
     Deal,
     DealKind,
@@ -67,7 +67,8 @@ EXTRA_REASONS: dict[str, str] = {
     "not_competitor": N_("is not marked as a competitor"),
     "not_of_deal": N_("does not belong to this deal's process"),
 }
-EXTRA_ERROR_MESSAGES: dict[str, str] = {}
+
+register_messages(fields=EXTRA_FIELD_NAMES, reasons=EXTRA_REASONS)
 
 
 # --- data handed back ---------------------------------------------------------------------------

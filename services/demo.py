@@ -214,6 +214,9 @@ class _Seeder:
             await self._partners()
         await self._deals()
         await self._classify()
+        from services.claims_demo import seed_demo_claims
+
+        await seed_demo_claims(self.report, self.rng, now=self.now)
         return self.report
 
     async def _classify(self) -> None:

@@ -22,6 +22,7 @@ from pathlib import Path
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+import services.i18n_extra_mail  # noqa: F401  (the texts of the codes raised here)
 from core.config import get_settings
 from core.errors import NotFound, ValidationFailed
 from models import FileLink, StoredFile

@@ -5,7 +5,7 @@ The lead merges these dicts into core.i18n (FIELD_NAMES, REASONS, ERROR_MESSAGES
 
 from __future__ import annotations
 
-from core.i18n import N_
+from core.i18n import N_, register_messages
 
 EXTRA_FIELD_NAMES: dict[str, str] = {}
 
@@ -14,3 +14,5 @@ EXTRA_REASONS: dict[str, str] = {
 }
 
 EXTRA_ERROR_MESSAGES: dict[str, str] = {}
+
+register_messages(fields=EXTRA_FIELD_NAMES, reasons=EXTRA_REASONS, errors=EXTRA_ERROR_MESSAGES)

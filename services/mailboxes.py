@@ -15,6 +15,7 @@ from pathlib import Path
 
 from tortoise.transactions import in_transaction
 
+import services.i18n_extra_mail  # noqa: F401  (the texts of the codes raised here)
 from core.errors import DuplicateFound, NotFound, ValidationFailed
 from models import Mailbox, MailboxFolderState
 from models.base import MailSecurity

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
+import services.i18n_extra_new_deal  # noqa: F401  (the texts of the codes raised here)
 from core import clock
 from core.errors import ValidationFailed
 from models import Counterparty, Deal, DealKind, Employee

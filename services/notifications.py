@@ -42,7 +42,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from core import clock
-from core.errors import NotFound, ValidationFailed
+from core.errors import ConcurrentUpdate, NotFound, ValidationFailed
 from core.i18n import N_
 from models import Employee, SentNotification, Subscription
 from models.base import Role
@@ -64,6 +64,7 @@ EXTRA_ERROR_MESSAGES: dict[str, str] = {}
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = dt.timedelta(minutes=1)
 BACKOFF_MAX = dt.timedelta(hours=1)
+PENDING_AGE = dt.timedelta(minutes=1)  # a never-tried record older than this was left behind
 SKIPPED = "skipped"  # error prefix of a record that ended without a message
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 _INSERT_CHUNK = 500
@@ -256,6 +257,8 @@ async def set_subscription(
             break
         except IntegrityError:
             continue
+    else:
+        raise ConcurrentUpdate("concurrent_update", what="subscription")
     sub = {"local_time": current.local_time, "weekday": current.weekday, "muted": current.muted}
     return _row(spec, default, sub)
 
@@ -577,6 +580,8 @@ async def list_unsent(
             continue
         if attempts > 0 and not error:
             continue  # in flight, or interrupted during a try: Telegram may have it already
+        if not error and row["created_at"] > now - PENDING_AGE:
+            continue  # just recorded: its own job is most likely queueing it right now
         if error and row["updated_at"] > now - backoff(attempts):
             continue
         out.append(

@@ -9,13 +9,14 @@ from tortoise.transactions import in_transaction
 
 from core import clock
 from core.errors import ValidationFailed
-from core.i18n import N_
+from core.i18n import N_, register_messages
 from models import Employee
 from services.employees import get_employee
 
 # Codes for core/i18n.py (the lead merges them).
 EXTRA_FIELD_NAMES = {"timezone": N_("Time zone")}
 EXTRA_REASONS = {"bad_timezone": N_("is not a time zone such as Europe/Kyiv")}
+register_messages(fields=EXTRA_FIELD_NAMES, reasons=EXTRA_REASONS)
 
 
 def check_timezone(value: str) -> str:

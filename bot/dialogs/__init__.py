@@ -29,6 +29,8 @@ from models.base import Role
 FEATURES: tuple[str, ...] = (
     "bot.dialogs.menu.dialog",
     "bot.dialogs.settings.dialog",
+    "bot.dialogs.reports.dialog",
+    "bot.dialogs.admin.dialog",
     "bot.dialogs.log_interaction.dialog",
     "bot.dialogs.tasks.dialog",
     "bot.dialogs.my_day.dialog",

@@ -18,7 +18,7 @@ import importlib
 from aiogram import Router
 
 ERRORS = "bot.handlers.errors"
-BEFORE_DIALOGS: tuple[str, ...] = ("bot.handlers.commands",)
+BEFORE_DIALOGS: tuple[str, ...] = ("bot.handlers.commands", "bot.handlers.notifications")
 AFTER_DIALOGS: tuple[str, ...] = ("bot.handlers.fallback",)
 
 

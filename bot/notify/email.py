@@ -36,6 +36,7 @@ PREFIX = "em"
 OPEN, LATER, NOT_THIS = "open", "later", "not"  # on an attached e-mail
 ATTACH, NEW, IGNORE = "att", "new", "ign"  # on an unsorted one
 ACTIONS = frozenset({OPEN, LATER, NOT_THIS, ATTACH, NEW, IGNORE})
+MAX_ID = 2**31 - 1  # the ids are 32-bit: a larger one is forged (and PostgreSQL refuses it)
 _DATA = re.compile(r"^em:([a-z]{3,5}):([1-9]\d{0,11})(?::([1-9]\d{0,11}))?$")
 
 
@@ -61,10 +62,11 @@ class EmailButton:
         found = _DATA.match(data or "")
         if not found or found.group(1) not in ACTIONS:
             return None
-        action, ref, deal = found.group(1), int(found.group(2)), found.group(3)
-        if (action == ATTACH) != (deal is not None):
+        action, ref = found.group(1), int(found.group(2))
+        deal = int(found.group(3)) if found.group(3) else None
+        if (action == ATTACH) != (deal is not None) or max(ref, deal or 0) > MAX_ID:
             return None
-        return cls(action, ref, int(deal) if deal else None)
+        return cls(action, ref, deal)
 
 
 # --- texts ---------------------------------------------------------------------------------------
@@ -180,7 +182,7 @@ def _mail_lines(i18n: Translator, note: EmailNote) -> list[str]:
         lines.append(i18n(PARTNER, name=escape(clip(note.partner_name, 150))))
     lines.append(subject_line(i18n, note.subject))
     if note.preview:
-        lines.append(f"<i>{escape(note.preview)}</i>")
+        lines += [f"<i>{escape(line)}</i>" for line in note.preview.splitlines()]
     if note.attachment_count:
         lines.append(attachments_line(i18n, note.attachment_count))
     lines += [skipped_line(i18n, s) for s in note.skipped_attachments]

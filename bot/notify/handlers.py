@@ -162,10 +162,11 @@ async def open_deal(
     bot: Bot,
     dialog_manager: DialogManager,
 ) -> None:
-    """The deal card, as a new message (the notification stays in the history)."""
+    """The deal card, as a new message: started in the background, so the notification keeps
+    its buttons (a dialog started from this press would take them off as from its own window)."""
     deal = await get_deal_for(employee, button.ref)
     await callback.answer()
-    await dialog_manager.start(
+    await dialog_manager.bg().start(
         DealCardSG.MAIN,
         data={"deal_id": deal.id},
         mode=StartMode.RESET_STACK,

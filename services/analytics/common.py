@@ -19,7 +19,7 @@ from tortoise import connections
 
 from core import clock
 from core.errors import AccessDenied, NotFound, ValidationFailed
-from core.i18n import DEFAULT_LOCALE, N_
+from core.i18n import DEFAULT_LOCALE, N_, register_messages
 from models.base import Role
 
 DEFAULT_TZ = "Europe/Kyiv"
@@ -356,6 +356,7 @@ EXTRA_REASONS = {
     "before_start": N_("is before the start date"),
 }
 EXTRA_ERROR_MESSAGES: dict[str, str] = {}
+register_messages(fields=EXTRA_FIELD_NAMES, reasons=EXTRA_REASONS)
 
 
 @dataclass(frozen=True, slots=True)

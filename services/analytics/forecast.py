@@ -515,7 +515,7 @@ async def _backtest(
 MONTH_COLUMNS = [
     Column("month", N_("Month")),
     Column("deals", N_("Deals"), ColumnKind.INT),
-    Column("potential_minor", N_("Potential"), ColumnKind.MONEY),
+    Column("potential_minor", N_("Potential amount"), ColumnKind.MONEY),
     Column("worst_minor", N_("Worst case"), ColumnKind.MONEY),
     Column("expected_minor", N_("Expected"), ColumnKind.MONEY),
     Column("best_minor", N_("Best case"), ColumnKind.MONEY),
@@ -525,12 +525,12 @@ STAGE_COLUMNS = [
     Column("stage", N_("Stage")),
     Column("kind", N_("Deal kind")),
     Column("probability", N_("Stage probability"), ColumnKind.RATIO),
-    Column("won", N_("Won"), ColumnKind.INT),
-    Column("lost", N_("Lost"), ColumnKind.INT),
+    Column("won", N_("Deals won"), ColumnKind.INT),
+    Column("lost", N_("Deals lost"), ColumnKind.INT),
     Column("days_to_close", N_("Days to close"), ColumnKind.DAYS),
     Column("expected_close_on", N_("Expected close"), ColumnKind.DATE),
     Column("open_deals", N_("Open deals"), ColumnKind.INT),
-    Column("open_minor", N_("Potential"), ColumnKind.MONEY),
+    Column("open_minor", N_("Potential amount"), ColumnKind.MONEY),
 ]
 DEAL_COLUMNS = [
     Column("number", N_("Deal")),
@@ -538,7 +538,7 @@ DEAL_COLUMNS = [
     Column("partner", N_("Client")),
     Column("owner", N_("Manager")),
     Column("stage", N_("Stage")),
-    Column("potential_minor", N_("Potential"), ColumnKind.MONEY),
+    Column("potential_minor", N_("Potential amount"), ColumnKind.MONEY),
     Column("stage_probability", N_("Stage probability"), ColumnKind.RATIO),
     Column("probability", N_("Deal probability"), ColumnKind.RATIO),
     Column("probability_source", N_("Probability from")),

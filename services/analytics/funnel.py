@@ -321,7 +321,7 @@ COLUMNS = [
     Column("stage", N_("Stage")),
     Column("reached", N_("Reached"), ColumnKind.INT),
     Column("passed", N_("Passed"), ColumnKind.INT),
-    Column("lost", N_("Lost"), ColumnKind.INT),
+    Column("lost", N_("Lost there"), ColumnKind.INT),
     Column("current", N_("In progress"), ColumnKind.INT),
     Column("conversion", N_("Conversion"), ColumnKind.RATIO),
     Column("cumulative", N_("Cumulative conversion"), ColumnKind.RATIO),

@@ -102,7 +102,7 @@ async def test_a_forged_deal_button_in_the_list_opens_nothing(make_harness, froz
     theirs = await make_deal(owner=other, title="Чужа угода")
     client = harness.client(1)
     await client.send("/menu")
-    listing = await click(harness, client, "My deals")
+    listing = await click(harness, client, "Мої угоди")
     harness.mm.reset_history()
 
     callback_id = await forge_click(client, listing, _forged(listing, mine.number, theirs.id))
@@ -167,9 +167,9 @@ async def test_a_forged_task_id_completes_nothing(make_harness, frozen_clock):
     their_task = await Task.get(deal_id=theirs.id)
     client = harness.client(1)
     await client.send("/menu")
-    await click(harness, client, "My deals")
+    await click(harness, client, "Мої угоди")
     await click(harness, client, mine.number)
-    choice = await click(harness, client, "Complete the task")
+    choice = await click(harness, client, "Виконати задачу")
     harness.mm.reset_history()
 
     callback_id = await forge_click(client, choice, _forged(choice, "Ще одна", their_task.id))

@@ -27,9 +27,9 @@ async def click(harness, client, text: str, message=None):
     return shown
 
 
-async def _open_list(harness, client):
+async def _open_list(harness, client, label: str = "My deals"):
     await client.send("/menu")
-    return await click(harness, client, "My deals")
+    return await click(harness, client, label)
 
 
 async def _employee(telegram_id: int, **fields):
@@ -200,6 +200,7 @@ async def test_money_and_names_in_ukrainian(make_harness, frozen_clock):
     await load_default_kinds()
     me = await _employee(1, locale="uk")
     deal = await make_deal(owner=me, title="Поставка труб", potential_minor=123_456_789)
-    shown = await _open_list(harness, harness.client(1))
+    shown = await _open_list(harness, harness.client(1), "Мої угоди")
+    assert shown.text.startswith("<b>Мої угоди</b>\nСтатус: У роботі\nЗнайдено 1 угоду\n")
     assert "Нова угода · 1\u00a0234\u00a0567,89\u00a0грн" in shown.text
     assert (await Deal.get(id=deal.id)).status == "open"

@@ -59,9 +59,12 @@ async def type_text(harness, client, text: str) -> Message:
 async def send_location(harness, client) -> Message:
     harness.mm.reset_history()
     message = Message(
-        message_id=client._new_message_id(), date=dt.datetime(2026, 11, 27), chat=client.chat,
-        from_user=client.user, location=Location(latitude=50.45, longitude=30.52),
-    )  # fmt: skip
+        message_id=client._new_message_id(),
+        date=dt.datetime(2026, 11, 27),
+        chat=client.chat,
+        from_user=client.user,
+        location=Location(latitude=50.45, longitude=30.52),
+    )
     await client.dp.feed_update(
         client.bot, Update(update_id=client._new_update_id(), message=message)
     )
@@ -69,7 +72,7 @@ async def send_location(harness, client) -> Message:
 
 
 async def test_a_done_call_on_a_deal_with_a_task_as_the_next_step(make_harness, frozen_clock):
-    harness, me, deal, foreign, ivan = await _setup(make_harness)
+    harness, me, deal, _foreign, ivan = await _setup(make_harness)
     client = harness.client(1)
     await client.send("/menu")
 
@@ -77,7 +80,10 @@ async def test_a_done_call_on_a_deal_with_a_task_as_the_next_step(make_harness, 
     assert "Which deal is it about?" in start.text
     assert "Чужа угода" not in " ".join(buttons(start))  # another manager's deal is not offered
     done = await click(harness, client, deal.number)
-    assert done.text.split("\n")[:2] == ["<b>Log a call</b>", f"💼 {deal.number} Поставка &lt;труб&gt;"]
+    assert done.text.split("\n")[:2] == [
+        "<b>Log a call</b>",
+        f"💼 {deal.number} Поставка &lt;труб&gt;",
+    ]
     assert buttons(done)[:2] == ["Took place", "Planned"]
     direction = await exact(harness, client, "Took place")
     assert "Who called whom?" in direction.text
@@ -108,7 +114,7 @@ async def test_a_done_call_on_a_deal_with_a_task_as_the_next_step(make_harness, 
     next_step = await type_text(harness, client, "Домовились надіслати <КП>")
     assert "📝 Result: Домовились надіслати &lt;КП&gt;" in next_step.text
     assert "⚠️" not in next_step.text
-    next_date = await exact(harness, client, "A task with a reminder")
+    await exact(harness, client, "A task with a reminder")
     next_time = await exact(harness, client, "Tomorrow")
     # bad input at the typed time: not a time, a time in words, then a proper one
     said = await type_text(harness, client, "25:99")
@@ -134,7 +140,11 @@ async def test_a_done_call_on_a_deal_with_a_task_as_the_next_step(make_harness, 
     saved = await click(harness, client, "Save")
     assert "✅ Saved." in saved.text
     call = await Interaction.get(deal_id=deal.id)
-    assert (call.kind, call.direction, call.done) == (InteractionKind.CALL, Direction.OUTGOING, True)
+    assert (call.kind, call.direction, call.done) == (
+        InteractionKind.CALL,
+        Direction.OUTGOING,
+        True,
+    )
     assert call.starts_at == dt.datetime(2026, 11, 26, 8, 0, tzinfo=dt.UTC)  # 10:00 in Kyiv
     assert call.ends_at == dt.datetime(2026, 11, 26, 8, 30, tzinfo=dt.UTC)
     assert call.result == "Домовились надіслати <КП>"
@@ -148,7 +158,7 @@ async def test_a_done_call_on_a_deal_with_a_task_as_the_next_step(make_harness, 
 
 
 async def test_a_planned_meeting_with_a_partner_found_by_search(make_harness, frozen_clock):
-    harness, me, deal, foreign, ivan = await _setup(make_harness)
+    harness, _me, _deal, _foreign, ivan = await _setup(make_harness)
     client = harness.client(1)
     await client.send("/menu")
     await click(harness, client, "Log a meeting")
@@ -165,7 +175,7 @@ async def test_a_planned_meeting_with_a_partner_found_by_search(make_harness, fr
     said = await exact(harness, client, "10:00")  # 10:00 has passed (it is 11:00 in Kyiv)
     assert "⚠️ Start: must be in the future" in said.text
     duration = await exact(harness, client, "15:30")
-    contacts = await click(harness, client, "Skip")
+    await click(harness, client, "Skip")
     subject = await click(harness, client, "Next")
     assert "What is it about?" in subject.text
     confirm = await type_text(harness, client, "Презентація нового прайсу")
@@ -182,7 +192,7 @@ async def test_a_planned_meeting_with_a_partner_found_by_search(make_harness, fr
 
 
 async def test_a_done_call_cannot_be_later_than_now(make_harness, frozen_clock):
-    harness, me, deal, foreign, ivan = await _setup(make_harness)
+    harness, _me, deal, _foreign, _ivan = await _setup(make_harness)
     client = harness.client(1)
     await client.send("/menu")
     await click(harness, client, "Log a call")
@@ -196,14 +206,16 @@ async def test_a_done_call_cannot_be_later_than_now(make_harness, frozen_clock):
 
 
 async def test_a_forged_deal_id_opens_nothing_and_writes_nothing(make_harness, frozen_clock):
-    harness, me, deal, foreign, ivan = await _setup(make_harness)
+    harness, _me, deal, foreign, _ivan = await _setup(make_harness)
     client = harness.client(1)
     await client.send("/menu")
     start = await click(harness, client, "Log a call")
     data = next(
-        b.callback_data for row in start.reply_markup.inline_keyboard for b in row
+        b.callback_data
+        for row in start.reply_markup.inline_keyboard
+        for b in row
         if deal.number in b.text
-    )  # fmt: skip
+    )
     harness.mm.reset_history()
 
     callback_id = await forge_click(client, start, data.replace(str(deal.id), str(foreign.id)))
@@ -244,10 +256,14 @@ async def test_start_data_naming_another_managers_deal_or_partner_is_refused(
     from bot.dialogs.states import LogInteractionSG
     from core.errors import AccessDenied
 
-    harness, me, deal, foreign, ivan = await _setup(make_harness)
+    _harness, me, deal, foreign, ivan = await _setup(make_harness)
     stranger_partner = await make_partner(name="ТОВ «Чужий»")
-    for data in ({"deal_id": foreign.id}, {"partner_id": stranger_partner.id},
-                 {"deal_id": "1; drop"}, {"partner_id": None, "deal_id": True}):  # fmt: skip
+    for data in (
+        {"deal_id": foreign.id},
+        {"partner_id": stranger_partner.id},
+        {"deal_id": "1; drop"},
+        {"partner_id": None, "deal_id": True},
+    ):
         manager = _Manager(me, LogInteractionSG.START)
         with pytest.raises(AccessDenied):
             await on_start(data, manager)

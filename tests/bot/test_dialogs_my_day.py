@@ -26,16 +26,24 @@ async def test_my_day_lists_today_and_overdue_and_opens_cards(make_harness, froz
     me = await make_employee(telegram_id=1, locale="en")
     other = await make_employee(telegram_id=2, locale="en")
     deal = await make_deal(owner=me, partner=await make_partner(), title="Поставка труб")
-    await create_task(title="Надіслати КП", performer_id=me.id,
-                      due_at=frozen_clock + dt.timedelta(hours=3))  # fmt: skip
-    await create_task(title="Старе", performer_id=me.id,
-                      due_at=frozen_clock - dt.timedelta(hours=20))  # fmt: skip
-    await create_task(title="Завтра", performer_id=me.id,
-                      due_at=frozen_clock + dt.timedelta(days=1))  # fmt: skip
+    await create_task(
+        title="Надіслати КП", performer_id=me.id, due_at=frozen_clock + dt.timedelta(hours=3)
+    )
+    await create_task(
+        title="Старе", performer_id=me.id, due_at=frozen_clock - dt.timedelta(hours=20)
+    )
+    await create_task(
+        title="Завтра", performer_id=me.id, due_at=frozen_clock + dt.timedelta(days=1)
+    )
     foreign = await create_task(title="Чуже", performer_id=other.id, due_at=frozen_clock)
-    await log_interaction(kind="call", owner_id=me.id, deal_id=deal.id, done=False,
-                          starts_at=frozen_clock + dt.timedelta(hours=5),
-                          subject="Дзвінок щодо труб")  # fmt: skip
+    await log_interaction(
+        kind="call",
+        owner_id=me.id,
+        deal_id=deal.id,
+        done=False,
+        starts_at=frozen_clock + dt.timedelta(hours=5),
+        subject="Дзвінок щодо труб",
+    )
     client = harness.client(1)
     await client.send("/menu")
 
@@ -46,8 +54,10 @@ async def test_my_day_lists_today_and_overdue_and_opens_cards(make_harness, froz
         "🔥 1 overdue",
     ]
     assert buttons(day)[:3] == [
-        "🔥 26.11.2026 15:00 Старе", "✅ 14:00 Надіслати КП", "📞 16:00 Дзвінок щодо труб",
-    ]  # fmt: skip
+        "🔥 26.11.2026 15:00 Старе",
+        "✅ 14:00 Надіслати КП",
+        "📞 16:00 Дзвінок щодо труб",
+    ]
     card = await click(harness, client, "Надіслати КП")
     assert card.text.startswith("<b>Надіслати КП</b>")
     back = await click(harness, client, "Back")
@@ -57,8 +67,9 @@ async def test_my_day_lists_today_and_overdue_and_opens_cards(make_harness, froz
 
     await client.send("/menu")
     day = await click(harness, client, "My day")
-    data = next(r[0].callback_data for r in day.reply_markup.inline_keyboard
-                if "Надіслати КП" in r[0].text)  # fmt: skip
+    data = next(
+        r[0].callback_data for r in day.reply_markup.inline_keyboard if "Надіслати КП" in r[0].text
+    )
     assert re.search(r"t\d+$", data)
     harness.mm.reset_history()
     callback_id = await forge_click(client, day, re.sub(r"t\d+$", f"t{foreign.id}", data))

@@ -248,7 +248,7 @@ async def test_the_card_shows_requisites_contacts_deals_interactions_and_links(m
             "📞 +380 44 111 2233 · ✉️ info@alfa.ua · 🌐 https://alfa.ua",
             "",
             "<b>Requisites</b>",
-            f"• <b>ТОВ «Альфа-Трейд»</b> · ЄДРПОУ {ALPHA_CODE} · IBAN <code>{ALPHA_IBAN}</code>"
+            f"• <b>ТОВ «Альфа-Трейд»</b> · EDRPOU {ALPHA_CODE} · IBAN <code>{ALPHA_IBAN}</code>"
             " · АТ КБ «ПриватБанк»",
             "",
             "<b>Contact persons</b>",
@@ -444,7 +444,15 @@ async def test_a_card_opened_by_id_from_elsewhere_is_checked_too(make_harness, w
     harness = _harness(make_harness)
     client = harness.client(1)
     await client.send("/menu")
+    await click(harness, client, "Open a partner")
+    search = await click(harness, client, "Partner card")  # no id at all: the search
+    assert search.text == (
+        "<b>Partners</b>\n"
+        "Type a part of the name, the EDRPOU / RNOKPP, a phone number or an e-mail."
+    )
+
     OPEN_PARTNER["partner_id"] = world["omega"].id  # not Olena's
+    await click(harness, client, "Main menu")
     await click(harness, client, "Open a partner")
     refused = await click(harness, client, "Partner card")
     assert refused.text.startswith("<b>Partners</b>\nType a part of the name")

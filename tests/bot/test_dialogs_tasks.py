@@ -35,16 +35,18 @@ async def _setup(make_harness, clock, *, role: str = "manager"):
     today = await create_task(
         title="Передзвонити <Альфі>", performer_id=me.id, due_at=clock + dt.timedelta(hours=2)
     )
-    late = await create_task(title="Надіслати КП", performer_id=me.id,
-                             due_at=clock - dt.timedelta(hours=20))  # fmt: skip
-    later = await create_task(title="Зустріч", performer_id=me.id,
-                              due_at=clock + dt.timedelta(days=3))  # fmt: skip
+    late = await create_task(
+        title="Надіслати КП", performer_id=me.id, due_at=clock - dt.timedelta(hours=20)
+    )
+    later = await create_task(
+        title="Зустріч", performer_id=me.id, due_at=clock + dt.timedelta(days=3)
+    )
     foreign = await create_task(title="Чуже", performer_id=other.id, due_at=clock)
     return harness, me, mate, {"today": today, "late": late, "later": later, "foreign": foreign}
 
 
 async def test_my_tasks_by_day_and_completing_one_with_a_result(make_harness, frozen_clock):
-    harness, me, mate, tasks = await _setup(make_harness, frozen_clock)
+    harness, _me, _mate, tasks = await _setup(make_harness, frozen_clock)
     client = harness.client(1)
     await client.send("/menu")
 
@@ -61,8 +63,11 @@ async def test_my_tasks_by_day_and_completing_one_with_a_result(make_harness, fr
     await click(harness, client, "Today")
     card = await click(harness, client, "Передзвонити")
     assert card.text.split("\n")[:4] == [
-        "<b>Передзвонити &lt;Альфі&gt;</b>", "Status: Open", "⏳ 27.11.2026 13:00", "👤 Olena",
-    ]  # fmt: skip
+        "<b>Передзвонити &lt;Альфі&gt;</b>",
+        "Status: Open",
+        "⏳ 27.11.2026 13:00",
+        "👤 Olena",
+    ]
     assert "👤 Reassign" not in buttons(card)  # managers do not reassign
     prompt = await click(harness, client, "Complete")
     said = await _typed(harness, client, "  ")
@@ -73,7 +78,7 @@ async def test_my_tasks_by_day_and_completing_one_with_a_result(make_harness, fr
     assert "Complete the task with this result?\n📝 Домовились на &lt;п'ятницю&gt;" in echoed.text
     assert (await Task.get(id=tasks["today"].id)).status == TaskStatus.OPEN
     done = await click(harness, client, "Complete")
-    assert "✅ The task is done." in done.text and "Status: Done" in done.text
+    assert "✅ The task is done." in done.text and "Status: Completed" in done.text
     task = await Task.get(id=tasks["today"].id)
     assert (task.status, task.result) == (TaskStatus.DONE, "Домовились на <п'ятницю>")
     assert prompt is not None
@@ -94,14 +99,16 @@ async def test_a_route_task_is_refused_with_the_missing_checks(make_harness, fro
     await _typed(harness, client, "Поговорили")
     refused = await click(harness, client, "Complete")
 
-    assert "⚠️ The stage cannot be finished yet. Missing: a completed (not planned) interaction " \
-        "with the client" in refused.text  # fmt: skip
+    assert (
+        "⚠️ The stage cannot be finished yet. Missing: a completed (not planned) interaction "
+        "with the client" in refused.text
+    )
     assert "The task stays open" in refused.text
     assert (await Task.get(id=route_task.id)).status == TaskStatus.OPEN
 
 
 async def test_snoozing_to_tomorrow_morning_and_by_an_hour(make_harness, frozen_clock):
-    harness, me, mate, tasks = await _setup(make_harness, frozen_clock)
+    harness, _me, _mate, tasks = await _setup(make_harness, frozen_clock)
     client = harness.client(1)
     await client.send("/menu")
     await click(harness, client, "Tasks")
@@ -120,7 +127,7 @@ async def test_snoozing_to_tomorrow_morning_and_by_an_hour(make_harness, frozen_
 
 
 async def test_cancelling_a_task(make_harness, frozen_clock):
-    harness, me, mate, tasks = await _setup(make_harness, frozen_clock)
+    harness, _me, _mate, tasks = await _setup(make_harness, frozen_clock)
     client = harness.client(1)
     await client.send("/menu")
     await click(harness, client, "Tasks")
@@ -153,7 +160,7 @@ async def test_a_head_reassigns_to_a_team_member_only(make_harness, frozen_clock
 
 
 async def test_forged_task_ids_open_and_change_nothing(make_harness, frozen_clock):
-    harness, me, mate, tasks = await _setup(make_harness, frozen_clock)
+    harness, _me, _mate, tasks = await _setup(make_harness, frozen_clock)
     client = harness.client(1)
     await client.send("/menu")
     listing = await click(harness, client, "Tasks")
@@ -162,8 +169,9 @@ async def test_forged_task_ids_open_and_change_nothing(make_harness, frozen_cloc
     harness.mm.reset_history()
 
     foreign = tasks["foreign"]
-    callback_id = await forge_click(client, listing, data.replace(str(tasks["today"].id),
-                                                                   str(foreign.id)))  # fmt: skip
+    callback_id = await forge_click(
+        client, listing, data.replace(str(tasks["today"].id), str(foreign.id))
+    )
     assert harness.fake.answered[callback_id]["text"] == "You do not have access to this."
     assert not [m for m in harness.mm.sent_messages if m.text and "Чуже" in m.text]
 

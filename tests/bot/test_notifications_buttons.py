@@ -46,14 +46,20 @@ async def _world(frozen_clock):
     foreign = await make_deal(owner=other, title="Чужа угода")
     my_task = await create_task(title="Моє", performer_id=me.id, due_at=frozen_clock)
     foreign_task = await create_task(title="Чуже", performer_id=other.id, due_at=frozen_clock)
-    meeting = await log_interaction(kind="meeting", owner_id=me.id, deal_id=mine.id, done=False,
-                                    starts_at=frozen_clock + dt.timedelta(minutes=15))  # fmt: skip
+    meeting = await log_interaction(
+        kind="meeting",
+        owner_id=me.id,
+        deal_id=mine.id,
+        done=False,
+        starts_at=frozen_clock + dt.timedelta(minutes=15),
+    )
     return me, other, mine, foreign, my_task, foreign_task, meeting
 
 
 async def press(harness, client, data) -> tuple[str, list[Message]]:
-    pushed = Message(message_id=999, date=dt.datetime(2026, 11, 27), chat=client.chat,
-                     text="reminder")  # fmt: skip
+    pushed = Message(
+        message_id=999, date=dt.datetime(2026, 11, 27), chat=client.chat, text="reminder"
+    )
     harness.mm.reset_history()
     packed = data.pack()
     assert len(packed.encode()) <= 64
@@ -62,11 +68,12 @@ async def press(harness, client, data) -> tuple[str, list[Message]]:
 
 
 async def test_deal_buttons_snooze_open_and_log_a_call(harness, frozen_clock):
-    me, other, mine, foreign, *_ = await _world(frozen_clock)
+    me, _other, mine, _foreign, *_ = await _world(frozen_clock)
     client = harness.client(1)
 
-    said, _ = await press(harness, client, DealNudge(action=NudgeAction.SNOOZE, deal_id=mine.id,
-                                                     days=3))  # fmt: skip
+    said, _ = await press(
+        harness, client, DealNudge(action=NudgeAction.SNOOZE, deal_id=mine.id, days=3)
+    )
     assert said == "No reminders about this deal until 30.11.2026 11:00."
     assert (me.id, mine.id) in await list_snoozed_deals(frozen_clock)
 
@@ -80,20 +87,22 @@ async def test_deal_buttons_snooze_open_and_log_a_call(harness, frozen_clock):
 
 @pytest.mark.parametrize("action", list(NudgeAction))
 async def test_forged_deal_buttons_are_refused(harness, frozen_clock, action):
-    me, other, mine, foreign, *_ = await _world(frozen_clock)
-    said, shown = await press(harness, harness.client(1),
-                              DealNudge(action=action, deal_id=foreign.id, days=3))  # fmt: skip
+    _me, _other, _mine, foreign, *_ = await _world(frozen_clock)
+    said, shown = await press(
+        harness, harness.client(1), DealNudge(action=action, deal_id=foreign.id, days=3)
+    )
     assert said == DENIED
     assert not [m for m in shown if m.text and "Чужа угода" in m.text]
     assert await list_snoozed_deals(frozen_clock) == set()
 
 
 async def test_task_buttons_and_a_forged_task(harness, frozen_clock):
-    me, other, mine, foreign, my_task, foreign_task, _ = await _world(frozen_clock)
+    _me, _other, _mine, _foreign, my_task, foreign_task, _ = await _world(frozen_clock)
     client = harness.client(1)
 
-    said, _ = await press(harness, client, TaskNudge(action=NudgeAction.SNOOZE,
-                                                     task_id=my_task.id, minutes=60))  # fmt: skip
+    said, _ = await press(
+        harness, client, TaskNudge(action=NudgeAction.SNOOZE, task_id=my_task.id, minutes=60)
+    )
     assert said == "I will remind you at 27.11.2026 12:00."
     assert (await Task.get(id=my_task.id)).remind_at == frozen_clock + dt.timedelta(hours=1)
 
@@ -105,8 +114,9 @@ async def test_task_buttons_and_a_forged_task(harness, frozen_clock):
     assert (await Task.get(id=my_task.id)).status == TaskStatus.DONE
 
     for action in (NudgeAction.DONE, NudgeAction.SNOOZE, NudgeAction.OPEN):
-        said, shown = await press(harness, client, TaskNudge(action=action,
-                                  task_id=foreign_task.id, minutes=60))  # fmt: skip
+        said, shown = await press(
+            harness, client, TaskNudge(action=action, task_id=foreign_task.id, minutes=60)
+        )
         assert said == DENIED
         assert not [m for m in shown if m.text and "Чуже" in m.text]
     untouched = await Task.get(id=foreign_task.id)
@@ -114,25 +124,36 @@ async def test_task_buttons_and_a_forged_task(harness, frozen_clock):
 
 
 async def test_meeting_and_partner_buttons(harness, frozen_clock):
-    me, other, mine, foreign, _, _, meeting = await _world(frozen_clock)
+    _me, _other, mine, _foreign, _, _, meeting = await _world(frozen_clock)
     client = harness.client(1)
-    said, _ = await press(harness, client, MeetingNudge(action=NudgeAction.SNOOZE,
-                          interaction_id=meeting.id, minutes=10))  # fmt: skip
+    said, _ = await press(
+        harness,
+        client,
+        MeetingNudge(action=NudgeAction.SNOOZE, interaction_id=meeting.id, minutes=10),
+    )
     assert said == "I will remind you at 27.11.2026 11:10."
     snoozed = await Interaction.get(id=meeting.id)
     assert snoozed.snoozed_until == frozen_clock + dt.timedelta(minutes=10)
-    said, _ = await press(harness, client, MeetingNudge(action=NudgeAction.DONE,
-                          interaction_id=meeting.id))  # fmt: skip
+    said, _ = await press(
+        harness, client, MeetingNudge(action=NudgeAction.DONE, interaction_id=meeting.id)
+    )
     assert said == "Marked as taken place."
     assert (await Interaction.get(id=meeting.id)).done is True
 
-    said, _ = await press(harness, harness.client(2), MeetingNudge(action=NudgeAction.SNOOZE,
-                          interaction_id=meeting.id, minutes=10))  # fmt: skip
+    said, _ = await press(
+        harness,
+        harness.client(2),
+        MeetingNudge(action=NudgeAction.SNOOZE, interaction_id=meeting.id, minutes=10),
+    )
     assert said == DENIED
 
-    _, shown = await press(harness, client, PartnerNudge(action=NudgeAction.CALL,
-                           partner_id=mine.partner_id))  # fmt: skip
+    _, shown = await press(
+        harness, client, PartnerNudge(action=NudgeAction.CALL, partner_id=mine.partner_id)
+    )
     assert "🏢 ТОВ «Альфа»" in shown[-1].text and "<b>Log a call</b>" in shown[-1].text
-    said, _ = await press(harness, harness.client(2), PartnerNudge(action=NudgeAction.OPEN,
-                          partner_id=mine.partner_id))  # fmt: skip
+    said, _ = await press(
+        harness,
+        harness.client(2),
+        PartnerNudge(action=NudgeAction.OPEN, partner_id=mine.partner_id),
+    )
     assert said == DENIED

@@ -1,21 +1,18 @@
-"""Overlay `tests.bot.uk_messages.UK` on the gettext catalogue (only msgids it lacks).
-
-Used by the `uk_catalogue` fixture in-process and installed first by the end-to-end bot
-process (`python -c "from tests.bot.uk_overlay import install; install(); ..."`), so both speak
-real Ukrainian before the lead merges these msgids into locales/uk."""
+"""Formerly overlaid `tests.bot.uk_messages.UK` on the gettext catalogue; the Ukrainian texts
+are now in locales/uk/LC_MESSAGES/crm.po, so `overlaid()` and `install()` change nothing and the
+bot tests read the real catalogue. `Overlay` stays for tests that add texts of their own."""
 
 from __future__ import annotations
 
 import gettext as _gettext
 from collections.abc import Callable
 
-import core.i18n
-from tests.bot.uk_messages import UK
-
 Translations = Callable[[str], _gettext.NullTranslations]
 
 
 class Overlay(_gettext.NullTranslations):
+    """The catalogue, plus `extra` texts for the msgids it does not translate."""
+
     def __init__(self, base: _gettext.NullTranslations, extra: dict[str, str]) -> None:
         super().__init__()
         self.base, self.extra = base, extra
@@ -29,12 +26,9 @@ class Overlay(_gettext.NullTranslations):
 
 
 def overlaid(real: Translations) -> Translations:
-    def translations(locale: str) -> _gettext.NullTranslations:
-        base = real(locale)
-        return base if locale == "en" else Overlay(base, UK)
-
-    return translations
+    """The real translations, unchanged (the catalogue is complete)."""
+    return real
 
 
 def install() -> None:
-    core.i18n.translations = overlaid(core.i18n.translations)  # type: ignore[assignment]
+    """Nothing to install any more: kept for the end-to-end bot process's start line."""

@@ -8,12 +8,19 @@ counted in `violations`, as Telegram would.
 
 `drop_connections(n)` closes the connection of the next `n` sends without an answer (a network
 error on the bot's side).
+
+Run alone (the benchmark does, so that the server's clock is not stalled by the bot's event
+loop, as Telegram's is not): `python -m tests.jobs.fake_limits` prints its base URL and serves
+until its stdin closes; the extra methods `benchStats`, `benchStorm?times=N&retry_after=S` and
+`benchReset` read and steer it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import sys
 import time
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from typing import Any
 
 from aiohttp import web
@@ -21,9 +28,17 @@ from aiohttp import web
 from tests.fakes.telegram import ApiError, FakeTelegram
 
 SENDS = {
-    "sendMessage", "sendPhoto", "sendDocument", "sendAudio", "sendVoice", "sendVideo",
-    "sendAnimation", "sendMediaGroup", "copyMessage", "forwardMessage",
-}  # fmt: skip
+    "sendMessage",
+    "sendPhoto",
+    "sendDocument",
+    "sendAudio",
+    "sendVoice",
+    "sendVideo",
+    "sendAnimation",
+    "sendMediaGroup",
+    "copyMessage",
+    "forwardMessage",
+}
 
 
 class LimitedTelegram(FakeTelegram):
@@ -52,6 +67,9 @@ class LimitedTelegram(FakeTelegram):
         self._drops += times
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        method = request.match_info.get("method", "")
+        if method.startswith("bench") and request.match_info.get("token") == self.token:
+            return web.json_response({"ok": True, "result": self._control(method, request)})
         if self._drops and request.match_info.get("method") in SENDS:
             self._drops -= 1
             await request.read()
@@ -93,3 +111,50 @@ class LimitedTelegram(FakeTelegram):
     def sent_to(self, chat_id: int) -> list[Any]:
         """The messages (and photos) the bot sent to the chat."""
         return [e for e in self.history[chat_id] if e.kind in ("send", "photo")]
+
+    # --- steering a fake in another process -------------------------------------------------
+
+    def _control(self, method: str, request: web.Request) -> Any:
+        if method == "benchStorm":
+            times = int(request.query.get("times", "1"))
+            self.rate_limit(times=times, retry_after=int(request.query.get("retry_after", "1")))
+            return True
+        if method == "benchReset":
+            self.history.clear()
+            self.requests.clear()
+            self.accepted.clear()
+            self.violations.clear()
+            self.retry_afters = 0
+            return True
+        per_chat = Counter(
+            chat
+            for chat, events in self.history.items()
+            for e in events
+            if e.kind in ("send", "photo")
+        )
+        arrivals = [at for at, _ in self.accepted]
+        return {
+            "delivered": len(per_chat),
+            "twice": sum(1 for n in per_chat.values() if n > 1),
+            "messages": sum(per_chat.values()),
+            "window_s": (max(arrivals) - min(arrivals)) if arrivals else 0.0,
+            "retry_after": self.retry_afters,
+            "violations": len(self.violations),
+            "uploads": sum(
+                1
+                for m, p in self.requests
+                if m == "sendPhoto" and str(p.get("photo", "")).startswith("attach://")
+            ),
+        }
+
+
+async def _serve() -> None:
+    fake = LimitedTelegram()
+    print(await fake.start(), flush=True)
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(None, sys.stdin.read)  # until the parent closes our stdin
+    await fake.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(_serve())

@@ -67,7 +67,8 @@ async def test_text_for_a_phone(db, frozen_clock):
     result = await one_deal_funnel(db)
     text = render(result, "text", "uk").decode()
     lines = text.splitlines()
-    assert lines[1] == "Period: 01.06.2026 – 30.06.2026"
+    assert lines[0] == "Воронка продажу"
+    assert lines[1] == "Період: 01.06.2026 – 30.06.2026"
     assert "1\u00a0234\u00a0567,89\u00a0грн" in text  # 1 234 567,89 грн, kept on one line
     assert "Первинний контакт" in text
     assert max(len(line) for line in lines) < 120
@@ -92,7 +93,7 @@ async def test_csv_and_xlsx(db, frozen_clock):
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     header = rows[1]
-    money = rows[3][header.index("Potential in progress")]
+    money = rows[3][header.index("Потенційна сума в роботі")]
     assert money == "1234567,89"
 
     book = load_workbook(io.BytesIO(render(result, "xlsx", "en")))

@@ -110,6 +110,15 @@ async def test_a_1c_history_is_imported_whole_and_a_second_run_changes_nothing(d
     assert await DealEvent.all().count() == events  # nothing was written at all
     assert await Interaction.all().count() == 5
 
+    # the file is each named deal's whole log: a row it no longer has is removed
+    lines = fixture("deals_stage_log_cp1251.csv").decode("cp1251").splitlines(keepends=True)
+    without_skip = "".join(line for line in lines if "00000101;negotiation" not in line)
+    fewer = await import_deal_history("stage-log", without_skip.encode("cp1251"))
+
+    assert (fewer.rows, fewer.updated, fewer.unchanged, fewer.removed) == (11, 0, 11, 1)
+    assert not await DealStageLog.filter(deal_id=won.id, skipped=True).exists()
+    await assert_log_consistent(won)
+
 
 async def test_a_later_file_moves_and_closes_deals_keeping_the_log_consistent(db, frozen_clock):
     await master_data()

@@ -48,8 +48,10 @@ async def test_an_open_guided_deal_gets_the_tasks_of_its_stage_and_follows_later
     await import_deal_history("deals", _deals(row.format(stage="offer", status="", ended="")))
     deal = await Deal.get(number="Г-1")
     assert deal.guided and await _open_route_tasks(deal.id) == ["prepare_offer"]
-    log = await DealStageLog.filter(deal_id=deal.id).order_by("stage__order").values_list(
-        "stage__code", "result", "skipped"
+    log = (
+        await DealStageLog.filter(deal_id=deal.id)
+        .order_by("stage__order")
+        .values_list("stage__code", "result", "skipped")
     )
     # the stages before it were passed over, as a jump logs them (the funnel counts them)
     assert [tuple(str(x) for x in row) for row in log] == [

@@ -1,8 +1,7 @@
 """What My deals and the deal card share: labels, error sentences, notices, navigation.
 
-- `error_text(err, locale)` says a `DomainError` in the user's language, knowing the codes the
-  sales-process, environment and deal-card services added (`EXTRA_*` dicts) before the lead
-  merges them into `core.i18n`; a missing exit check is named in words (`describe_checks`).
+- `error_text(err, locale)` says a `DomainError` in the user's language (the services this
+  module imports register the texts of their codes with `core.i18n.register_messages`).
 - `set_notice()` keeps one line (already escaped HTML) in dialog data for the next window to
   show above its text: a refusal, "done", or "the deal has changed, reload". Errors are shown in
   the window rather than as pop-ups, so every button press is answered exactly once.
@@ -82,45 +81,14 @@ def short(text: str | None, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _merged(name: str) -> dict[str, str]:
-    merged: dict[str, str] = {}
-    for extra in (
-        getattr(i18n_extra_pipeline, f"EXTRA_{name}", {}),
-        getattr(environment, f"EXTRA_{name}", {}),
-        getattr(probability, f"EXTRA_{name}", {}),
-        getattr(deal_card, f"EXTRA_{name}", {}),
-    ):
-        merged.update(extra)
-    merged.update(getattr(core_i18n, name))
-    return merged
-
-
-def _format(template: str, params: dict[str, Any]) -> str:
-    try:
-        return template % params
-    except (KeyError, TypeError, ValueError):
-        return template
+# Importing these services registers the texts of the codes they raise (`register_messages`).
+TEXTS_OF = (deal_card, environment, i18n_extra_pipeline, probability)
 
 
 def error_text(error: DomainError, locale: str) -> str:
-    """One sentence in the user's language (plain text: escape it before HTML)."""
-    fields, reasons = _merged("FIELD_NAMES"), _merged("REASONS")
-    params = dict(error.params)
-    for key in ("field", "what"):
-        if key in params:
-            label = fields.get(str(params[key]))
-            params[key] = gettext(label, locale) if label else str(params[key])
-    if "reason" in params:
-        reason = reasons.get(str(params["reason"]))
-        if reason:
-            params["reason"] = _format(gettext(reason, locale), params)
-    if "missing" in params:
-        params["missing"] = "; ".join(
-            i18n_extra_pipeline.describe_checks(list(params["missing"]), locale)
-        )
-    messages = _merged("ERROR_MESSAGES")
-    template = messages.get(error.code) or messages["domain_error"]
-    return _format(gettext(template, locale), params)
+    """One sentence in the user's language (plain text: escape it before HTML); a missing exit
+    check is named in words."""
+    return core_i18n.translate_error(error, locale)
 
 
 # --- notices and input errors ---------------------------------------------------------------------

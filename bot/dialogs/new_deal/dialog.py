@@ -102,7 +102,7 @@ def build_dialogs() -> list[Dialog]:
             Window(
                 _screen(
                     N_(
-                        "Who is the client? Type a part of the name, the ЄДРПОУ / РНОКПП, "
+                        "Who is the client? Type a part of the name, the EDRPOU / RNOKPP, "
                         "a phone number or an e-mail."
                     ),
                     summary=False,
@@ -150,7 +150,7 @@ def build_dialogs() -> list[Dialog]:
             ),
             _partner_step(
                 NewDealSG.QUICK_PARTNER_TAX_ID,
-                N_("The partner's ЄДРПОУ (8 digits) or РНОКПП (10 digits):"),
+                N_("The partner's EDRPOU (8 digits) or RNOKPP (10 digits):"),
                 "tax_id",
                 NewDealSG.QUICK_PARTNER_NAME,
             ),

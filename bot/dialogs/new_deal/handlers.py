@@ -61,6 +61,8 @@ async def on_start(start_data: Any, manager: DialogManager) -> None:
     """Started with {"partner_id": ...} (from a partner's card): that partner, if visible."""
     partner_id = start_data.get("partner_id") if isinstance(start_data, dict) else None
     if partner_id is None:
+        if manager.current_context().state not in (NewDealSG.PARTNER_SEARCH, NewDealSG.DONE):
+            await manager.switch_to(NewDealSG.PARTNER_SEARCH)  # no client yet: ask for one
         return
     try:
         partner = await get_partner_for(manager.middleware_data.get("employee"), partner_id)

@@ -75,7 +75,7 @@ def build_dialogs() -> list[Dialog]:
             Window(
                 Tr(HEADER),
                 Tr(
-                    N_("Type a part of the name, the ЄДРПОУ / РНОКПП, a phone number or an e-mail.")
+                    N_("Type a part of the name, the EDRPOU / RNOKPP, a phone number or an e-mail.")
                 ),
                 ERROR,
                 TextInput(id="query", on_success=h.on_query),

@@ -96,9 +96,9 @@ async def list_getter(
 def _counterparty_line(cp: CounterpartyRow, i18n: Translator) -> str:
     parts = [f"<b>{escape(short(cp.name, 80))}</b>"]
     if cp.edrpou:
-        parts.append(i18n(N_("ЄДРПОУ %(code)s"), code=cp.edrpou))
+        parts.append(i18n(N_("EDRPOU %(code)s"), code=cp.edrpou))
     if cp.rnokpp:
-        parts.append(i18n(N_("РНОКПП %(code)s"), code=cp.rnokpp))
+        parts.append(i18n(N_("RNOKPP %(code)s"), code=cp.rnokpp))
     if cp.vat_number:
         parts.append(i18n(N_("VAT %(code)s"), code=escape(cp.vat_number)))
     if cp.iban:

@@ -52,6 +52,8 @@ async def on_start(start_data: Any, manager: DialogManager) -> None:
     """Started with {"partner_id": ...} (from a deal, a task...): that partner's card."""
     partner_id = start_data.get("partner_id") if isinstance(start_data, dict) else None
     if partner_id is None:
+        if manager.current_context().state != PartnersSG.SEARCH:  # a card of nobody: search
+            await manager.switch_to(PartnersSG.SEARCH)
         return
     try:
         partner = await get_partner_for(manager.middleware_data.get("employee"), partner_id)

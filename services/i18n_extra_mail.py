@@ -6,7 +6,7 @@ services.mail (`SKIPPED_ATTACHMENT_NOTE`), where the bot can reach it.
 
 from __future__ import annotations
 
-from core.i18n import N_
+from core.i18n import N_, register_messages
 
 EXTRA_FIELD_NAMES: dict[str, str] = {
     "mailbox": N_("Mailbox"),
@@ -38,3 +38,5 @@ EXTRA_REASONS: dict[str, str] = {
 }
 
 EXTRA_ERROR_MESSAGES: dict[str, str] = {}
+
+register_messages(fields=EXTRA_FIELD_NAMES, reasons=EXTRA_REASONS, errors=EXTRA_ERROR_MESSAGES)
