@@ -261,3 +261,13 @@ export_interactions_cmd = _export_command(
 export_tasks_cmd = _export_command(
     "tasks", "Every task with its performer, checker, assignment step and status."
 )
+
+
+def _add_claims_export() -> None:
+    """`crm export claims` is the same command as `crm claims export`."""
+    from cli.claims import export_claims_cmd
+
+    export_group.add_command(export_claims_cmd, "claims")
+
+
+_add_claims_export()

@@ -87,6 +87,15 @@ JOBS: tuple[Job, ...] = (
         digest="interactions",
     ),
     Job(
+        "reminders:claims",
+        reminders.remind_claims,
+        N_(
+            "Claims: the responsible person on assignment and when the response time runs out, "
+            "the client's managers on registration"
+        ),
+        digest="claim_notices",
+    ),
+    Job(
         "reminders:rotting",
         reminders.remind_rotting,
         N_("Deals without activity past their stage's limit, with one-tap actions"),

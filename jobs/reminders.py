@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from core.i18n import gettext
 from jobs import texts
 from jobs.callbacks import (
     DEAL_SNOOZE_DAYS,
@@ -28,7 +29,7 @@ from jobs.callbacks import (
     PartnerNudge,
     TaskNudge,
 )
-from jobs.runner import JobContext, JobReport, deliver, kind
+from jobs.runner import JobContext, JobReport, Render, deliver, kind
 from jobs.sender import Buttons, Push
 from jobs.texts import esc, tr
 from services import notifications
@@ -467,3 +468,60 @@ async def remind_my_day(ctx: JobContext) -> JobReport:
     slots = await notifications.list_due_slots("my_day", ctx.now, MY_DAY_GRACE, force=ctx.force)
     items = [(slot.recipient, slot.period) for slot in slots]
     return await deliver(ctx, "my_day", items, JobReport("reminders:my_day"))
+
+
+# --- claims (services.claims.due_claim_notifications) -------------------------------------------
+
+CLAIM_KINDS = ("claim_assigned", "claim_registered", "claim_overdue")
+CLAIM_HORIZON = dt.timedelta(hours=24)
+
+
+def _claim_renderer(kind_name: str) -> Render:
+    async def render(recipient: Recipient, period: str, ctx: JobContext) -> Push | None:
+        from services.claims import NOTIFICATION_MESSAGES
+        from services.reminders import find_claim_event_actor, find_claim_facts
+
+        claim_id, _, occasion = period.partition(".")
+        facts = await find_claim_facts(int(claim_id))
+        if facts is None or (kind_name == "claim_overdue" and not facts.open):
+            return None
+        key = notifications.notification_key(kind_name, recipient.employee_id, period)
+        notice = ctx.cache.get(("claim_notice", key))
+        actor = notice.actor_name if notice is not None else None
+        if actor is None and occasion.startswith("e") and occasion[1:].isdigit():
+            actor = await find_claim_event_actor(int(occasion[1:]))
+        locale = recipient.locale
+        due = recipient.local(facts.due_at).strftime("%d.%m.%Y %H:%M") if facts.due_at else "—"
+        text = gettext(NOTIFICATION_MESSAGES[kind_name], locale) % {
+            "number": f"<b>{esc(facts.number)}</b>",
+            "partner": esc(facts.partner_name),
+            "cause": esc(facts.cause.pick(locale)),
+            "due": due,
+            "actor": esc(actor or "—"),
+        }
+        return Push(text)
+
+    return render
+
+
+for _claim_kind in CLAIM_KINDS:
+    kind(_claim_kind, digest="claim_notices", horizon=CLAIM_HORIZON)(_claim_renderer(_claim_kind))
+
+
+async def remind_claims(ctx: JobContext) -> JobReport:
+    """The claim notifications `services.claims` finds due: the responsible person on
+    assignment and when the response time runs out; the client's managers on registration."""
+    from services.claims import due_claim_notifications
+
+    report = JobReport("reminders:claims")
+    people = {r.employee_id: r for r in await notifications.list_recipients("claim_notices")}
+    by_kind: dict[str, list[tuple[Recipient, str]]] = {}
+    for notice in await due_claim_notifications(ctx.now):
+        recipient = people.get(notice.recipient_id)
+        if recipient is None or notice.kind not in CLAIM_KINDS:
+            continue
+        ctx.cache[("claim_notice", notice.key)] = notice
+        by_kind.setdefault(notice.kind, []).append((recipient, notice.period))
+    for kind_name, items in by_kind.items():
+        await deliver(ctx, kind_name, items, report)
+    return report

@@ -9,9 +9,11 @@ dropped, nothing sent twice.
 
 Limits (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this):
 * at most `rate` (30) messages a second overall: starts are spaced `window / rate` apart (plus
-  a 3 % margin), and never more than `rate` of them within any window, even after the event
-  loop was busy for a while;
-* at most one message a second in a private chat and 20 a minute in a group (one every 3 s);
+  a 1 % margin), and a send starts only a window after the answer to the send `rate` places
+  back, so that Telegram, which counts a message between our request and its answer, never
+  sees more than `rate` in a second, however late a busy machine gets the requests out;
+* at most one message a second in a private chat and 20 a minute in a group (one every 3 s),
+  counted from the answer to the chat's previous message;
   messages of one chat keep their order, and a slow chat never holds the others up;
 * a 429 answer pauses every send for its `retry_after` and retries the same message;
 * network and server errors are retried with exponential back-off (`max_tries` times, then a
@@ -114,8 +116,8 @@ class Sender:
         window: float = 1.0,
         chat_interval: float = 1.0,
         group_interval: float = 3.0,
-        margin: float = 0.05,
-        rate_margin: float = 0.03,
+        margin: float = 0.02,
+        rate_margin: float = 0.01,
         workers: int = 16,
         max_tries: int = 8,
         retry_base: float = 0.5,
@@ -145,7 +147,8 @@ class Sender:
         self._uploading: set[str] = set()
         self._parked: dict[str, list[int]] = {}
         self._next_start = 0.0
-        self._starts: deque[float] = deque(maxlen=rate)
+        self._starts: deque[list[float | None]] = deque(maxlen=rate)  # [started, answered]
+        self._answered = asyncio.Condition()
         self._paused_until = 0.0
         self._pending = 0
         self._idle = asyncio.Event()
@@ -264,20 +267,35 @@ class Sender:
             if time.monotonic() >= self._paused_until:
                 return
 
-    async def _admit(self) -> float:
-        """Right before the call: at most `rate` sends within any `window`, counted on the
-        moments the calls really start (a busy event loop wakes the paced ones late and would
-        bunch them up), and no send during a 429 pause. Checking and recording happen with no
-        await in between, so concurrent workers cannot both take the last place."""
+    async def _admit(self) -> list[float | None]:
+        """Right before the call: no send during a 429 pause, and at most `rate` sends within
+        any `window`, counted from when the send `rate` places back *finished* (its answer came
+        back). Telegram counts a message somewhere between our request and its answer, so this
+        holds however late a busy event loop or machine gets the requests out. Checking and
+        recording happen with no await in between: concurrent workers cannot both take the last
+        place. Returns the entry to mark finished (`[started, finished]`)."""
         while True:
             now = time.monotonic()
             wait = self._paused_until - now
             if wait <= 0 and len(self._starts) >= self.rate:
-                wait = self._starts[0] + self.window - now
+                oldest = self._starts[0]
+                if oldest[1] is None:  # still waiting for its answer
+                    async with self._answered:
+                        await self._answered.wait()
+                    continue
+                wait = oldest[1] + self.window - now
             if wait <= 0:
-                self._starts.append(now)
-                return now
+                entry: list[float | None] = [now, None]
+                self._starts.append(entry)
+                return entry
             await asyncio.sleep(wait)
+
+    async def _answered_now(self, entry: list[float | None]) -> float:
+        finished = time.monotonic()
+        entry[1] = finished
+        async with self._answered:
+            self._answered.notify_all()
+        return finished
 
     def _finish(self, out: Outgoing, *, requeue: bool = False, ready_at: float = 0.0) -> None:
         chat = out.chat_id
@@ -331,13 +349,14 @@ class Sender:
                     return
                 out.claimed = True
                 out.attempts += 1
-            started = await self._admit()
+            entry = await self._admit()
             if self.stats.started_at is None:
-                self.stats.started_at = started
+                self.stats.started_at = entry[0]
             try:
                 message = await self._call(out)
-            finally:
-                self._ready_at[out.chat_id] = started + self._interval(out.chat_id)
+            finally:  # the chat's next message: an interval after this one's answer
+                finished = await self._answered_now(entry)
+                self._ready_at[out.chat_id] = finished + self._interval(out.chat_id)
         except TelegramRetryAfter as error:
             self.stats.retry_after += 1
             until = time.monotonic() + float(error.retry_after)

@@ -41,6 +41,7 @@ class Claim(TimestampedModel):
 
     class Meta:
         table = "claim"
+        indexes = (("status", "due_at"),)
 
 
 class ClaimEvent(TimestampedModel):

@@ -55,7 +55,7 @@ class Deal(TimestampedModel):
 
     class Meta:
         table = "deal"
-        indexes = (("status", "owner_id"), ("kind_id", "status"))
+        indexes = (("status", "owner_id"), ("kind_id", "status"), ("status", "ended_at"))
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
@@ -75,7 +75,10 @@ class DealStageLog(TimestampedModel):
 
     class Meta:
         table = "deal_stage_log"
-        indexes = (("stage_id", "result"),)
+        indexes = (
+            ("stage_id", "result"),
+            ("deal_id", "stage_id", "result", "entered_at", "left_at", "potential_minor"),
+        )
 
 
 class DealEvent(TimestampedModel):

@@ -27,7 +27,7 @@ class Interaction(TimestampedModel):
 
     class Meta:
         table = "interaction"
-        indexes = (("owner_id", "done", "starts_at"),)
+        indexes = (("owner_id", "done", "starts_at", "kind", "deal_id"),)
 
 
 class InteractionParticipant(TimestampedModel):

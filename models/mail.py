@@ -66,3 +66,4 @@ class EmailMessage(TimestampedModel):
 
     class Meta:
         table = "email_message"
+        indexes = (("from_address", "received_at"), ("state", "received_at"))

@@ -45,7 +45,7 @@ from tortoise.transactions import in_transaction
 
 from core import clock
 from core.errors import DomainError, ImportFailed, ValidationFailed
-from core.i18n import N_
+from core.i18n import N_, register_messages
 from models import (
     Counterparty,
     Deal,
@@ -146,6 +146,7 @@ EXTRA_REASONS: dict[str, str] = {
 }
 
 EXTRA_ERROR_MESSAGES: dict[str, str] = {}
+register_messages(fields=EXTRA_FIELD_NAMES, reasons=EXTRA_REASONS)
 
 
 def merge_into_core() -> None:
@@ -1303,7 +1304,10 @@ class _DealImporter:
                 owner_id=deal.owner_id,
                 at=now,
             )
-        await _set_client_participant(deal.id, deal.partner_id)
+        if deal.partner_id is not None:  # a new deal: its client is its only participant yet
+            await DealParticipant.create(
+                deal_id=deal.id, partner_id=deal.partner_id, role=ParticipantRole.CLIENT
+            )
         if wanted["competitor_id"] is not None:
             await _set_winner(deal.id, wanted["competitor_id"])
         await record_event(

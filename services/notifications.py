@@ -43,7 +43,7 @@ from tortoise.transactions import in_transaction
 
 from core import clock
 from core.errors import ConcurrentUpdate, NotFound, ValidationFailed
-from core.i18n import N_
+from core.i18n import N_, register_messages
 from models import Employee, SentNotification, Subscription
 from models.base import Role
 from services.analytics.common import dialect, sql_params, sql_value
@@ -60,6 +60,7 @@ EXTRA_REASONS: dict[str, str] = {
     "not_weekly": N_("only a weekly digest has a day of the week"),
 }
 EXTRA_ERROR_MESSAGES: dict[str, str] = {}
+register_messages(fields=EXTRA_FIELD_NAMES, reasons=EXTRA_REASONS, errors=EXTRA_ERROR_MESSAGES)
 
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = dt.timedelta(minutes=1)
@@ -129,6 +130,7 @@ DIGESTS: dict[str, DigestSpec] = {
         DigestSpec("my_day", N_("My day"), Cadence.DAILY, _all(SELLERS, "08:30")),
         DigestSpec("tasks", N_("Task reminders"), Cadence.EVENT, _all(EVERYONE)),
         DigestSpec("interactions", N_("Planned calls and meetings"), Cadence.EVENT, _all(EVERYONE)),
+        DigestSpec("claim_notices", N_("Claim notifications"), Cadence.EVENT, _all(EVERYONE)),
         DigestSpec("rotting", N_("Deals without activity"), Cadence.DAILY, _all(SELLERS, "10:00")),
         DigestSpec(
             "birthdays", N_("Birthdays of contact persons"), Cadence.DAILY, _all(SELLERS, "09:00")

@@ -587,3 +587,53 @@ async def list_cadence_due(
         )
         for r in rows
     ]
+
+
+# --- claims -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimFacts:
+    """What a pushed claim notification names (`services.claims.NOTIFICATION_MESSAGES`)."""
+
+    claim_id: int
+    number: str
+    status: str
+    partner_name: str
+    cause: Name
+    due_at: dt.datetime | None
+    responsible_id: int
+
+    @property
+    def open(self) -> bool:
+        return self.status in OPEN_CLAIMS
+
+
+async def find_claim_facts(claim_id: int) -> ClaimFacts | None:
+    rows = await fetch(
+        """
+        SELECT c.id AS id, c.number AS number, c.status AS status, p.name AS partner_name,
+               k.name_uk AS cause_uk, k.name_en AS cause_en, c.due_at AS due_at,
+               c.responsible_id AS responsible_id
+        FROM claim c JOIN partner p ON p.id = c.partner_id JOIN claim_cause k ON k.id = c.cause_id
+        WHERE c.id = ?
+        """,
+        [claim_id],
+    )
+    if not rows:
+        return None
+    r = rows[0]
+    return ClaimFacts(
+        int(r["id"]), r["number"], str(r["status"]), r["partner_name"],
+        Name(r["cause_uk"], r["cause_en"]), _as_dt(r["due_at"]), int(r["responsible_id"]),
+    )  # fmt: skip
+
+
+async def find_claim_event_actor(event_id: int) -> str | None:
+    """The full name of whoever did a claim event (registered or reassigned it)."""
+    rows = await fetch(
+        "SELECT e.full_name AS name FROM claim_event ce JOIN employee e ON e.id = ce.actor_id"
+        " WHERE ce.id = ?",
+        [event_id],
+    )
+    return rows[0]["name"] if rows else None

@@ -51,6 +51,9 @@ UK = {
     "✖️ Not this deal": "✖️ Не ця угода",
     "➕ Create a deal": "➕ Створити угоду",
     "🚫 Ignore": "🚫 Ігнорувати",
+    "✅ Deal %(deal)s created; the e-mail is on it.": (
+        "✅ Угоду %(deal)s створено; лист додано до неї."
+    ),
     "No open deal matches it: create one or ignore the e-mail.": (
         "Жодна відкрита угода не підходить: створіть угоду або проігноруйте лист."
     ),
@@ -196,9 +199,12 @@ async def test_attached_mail_tells_the_owner_and_every_button_does_what_it_says(
     ]
     assert fake.pending_events(HEAD_TG) == [] and fake.pending_events(OTHER_TG) == []
 
-    # open the deal: its card comes as a new message, the notification stays
+    # open the deal (while the main menu is open): its card comes as a new message, the
+    # notification keeps its buttons
+    await fake.user_message(OWNER_TG, "/menu")
+    await fake.next_event(OWNER_TG)
     await press(fake, OWNER_TG, note, "Open the deal")
-    card = await fake.next_event(OWNER_TG)
+    card = await fake.next_event(OWNER_TG, kinds={"send"})
     assert card.kind == "send" and deal.number in card.text
     assert fake.messages[(OWNER_TG, note.message["message_id"])]["reply_markup"] is not None
 
@@ -295,7 +301,7 @@ async def test_mail_from_a_stranger_goes_to_the_heads_in_their_language_and_is_s
     assert deal.title == "Запит ціни на 20 т добрив"
     assert (await deal.kind).code == "simple_deal"
     assert created.text.splitlines()[0] == (
-        f"✅ Deal {deal.number} «Запит ціни на 20 т добрив» created; the e-mail is on it."
+        f"✅ Угоду {deal.number} «Запит ціни на 20 т добрив» створено; лист додано до неї."
     )
     assert callback_data(created) == [f"em:open:{deal.id}"]
     email = await EmailMessage.get(id=stored.email_id)

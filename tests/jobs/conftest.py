@@ -3,6 +3,7 @@ Telegram's limits), an aiogram Bot pointed at it, the push sender, and Ukrainian
 
 from __future__ import annotations
 
+import asyncio
 import gettext as _gettext
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -91,3 +92,19 @@ async def make_sender() -> AsyncIterator[Callable[..., Sender]]:
     for sender, bot in made:
         await sender.close(timeout=0)
         await bot.session.close()
+
+
+class DiesAfter(Sender):
+    """A process killed after `sends` pushes: its next push never reaches Telegram."""
+
+    def __init__(self, bot: Any, *, sends: int) -> None:
+        super().__init__(bot, workers=1)
+        self.left = sends
+        self.died = asyncio.Event()
+
+    async def _pace(self) -> None:
+        if self.left <= 0:
+            self.died.set()
+            await asyncio.Event().wait()  # dead: never returns
+        self.left -= 1
+        await super()._pace()

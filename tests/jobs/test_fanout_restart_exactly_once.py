@@ -3,34 +3,15 @@ next one (the scheduler's first ticks after start) sends the rest, and nobody ge
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-from typing import Any
 
 from jobs.scheduler import run_job
-from jobs.sender import Sender
 from models import SentNotification
 from models.base import Role
 from tests.factories import make_employee
-from tests.jobs.conftest import bot_for
+from tests.jobs.conftest import DiesAfter, bot_for
 
 MORNING = dt.datetime(2026, 11, 27, 7, 0, tzinfo=dt.UTC)  # 09:00 in Kyiv
-
-
-class DiesAfter(Sender):
-    """A process killed after `sends` pushes: its next push never reaches Telegram."""
-
-    def __init__(self, bot: Any, *, sends: int) -> None:
-        super().__init__(bot, workers=1)
-        self.left = sends
-        self.died = asyncio.Event()
-
-    async def _pace(self) -> None:
-        if self.left <= 0:
-            self.died.set()
-            await asyncio.Event().wait()  # dead: never returns
-        self.left -= 1
-        await super()._pace()
 
 
 async def test_restart_mid_fan_out_sends_the_rest_once(db, clock_at, fake_telegram, make_sender):

@@ -18,8 +18,7 @@ def texts_in(fake: LimitedTelegram, chat: int) -> list[str]:
 async def test_a_burst_stays_within_the_limits_and_keeps_each_chat_in_order(
     limited_telegram, make_sender
 ):
-    # a wider margin than in production: a loaded test machine delays requests unevenly
-    sender = make_sender(limited_telegram, margin=0.1, rate_margin=0.1)
+    sender = make_sender(limited_telegram)
     started = time.monotonic()
     for chat in range(1, 41):
         sender.submit(Outgoing(chat, Push(f"digest {chat}")))
@@ -38,7 +37,7 @@ async def test_a_burst_stays_within_the_limits_and_keeps_each_chat_in_order(
 
 
 async def test_retry_after_is_honoured_and_nothing_is_lost(limited_telegram, make_sender):
-    sender = make_sender(limited_telegram, margin=0.1, rate_margin=0.1)
+    sender = make_sender(limited_telegram)
     limited_telegram.rate_limit(times=3, retry_after=1)
     started = time.monotonic()
     for chat in range(1, 11):
@@ -56,7 +55,7 @@ async def test_a_group_chat_gets_at_most_20_a_minute(make_sender):
     fake = LimitedTelegram(group_window=6.0, chat_window=0.1)
     await fake.start()
     try:
-        sender = make_sender(fake, group_interval=0.4, chat_interval=0.15)  # with a margin
+        sender = make_sender(fake, group_interval=0.3, chat_interval=0.1)
         for n in range(5):
             sender.submit(Outgoing(-100123, Push(f"group {n}")))
             sender.submit(Outgoing(55, Push(f"private {n}")))
