@@ -118,6 +118,7 @@ REASONS: dict[str, str] = {
     "unknown_reference": N_("refers to an unknown record %(value)s"),
     "bad_encoding": N_("the file is neither UTF-8 nor windows-1251"),
     "out_of_range": N_("must be from %(min)s to %(max)s"),
+    "bad_time": N_("is not a time (use HH:MM, e.g. 14:30)"),
 }
 
 
@@ -133,10 +134,12 @@ def register_messages(
     values: dict[str, dict[str, str]] | None = None,
 ) -> None:
     """A services module declares the texts of the codes it raises, next to where it raises
-    them; the first text registered for a code wins, so core's own texts stay authoritative."""
+    them. One code means one thing everywhere: a second, different text for a code already
+    known is a programming error, caught at import (and by the test suite)."""
     for target, extra in ((FIELD_NAMES, fields), (ERROR_MESSAGES, errors), (REASONS, reasons)):
         for code, text in (extra or {}).items():
-            target.setdefault(code, text)
+            if target.setdefault(code, text) != text:
+                raise ValueError(f"message code {code!r} already means {target[code]!r}")
     for param, table in (values or {}).items():
         known = VALUE_MESSAGES.setdefault(param, {})
         for code, text in table.items():

@@ -115,14 +115,20 @@ def _content_group(recipient: Recipient, period: str) -> tuple[object, ...]:
 
 def _largest_group_first(
     items: Sequence[tuple[Recipient, str]],
-) -> Callable[[tuple[tuple[Recipient, str], Reservation]], tuple[int, str]]:
+) -> Callable[[tuple[tuple[Recipient, str], Reservation]], tuple[int, int]]:
     """Order a fan-out so that the biggest group of identical digests is built and queued
-    first: the sender is busy with it while the other versions are built."""
-    sizes = Counter(_content_group(r, p) for r, p in items)
+    first (the sender is busy with it while the other versions are built); otherwise the
+    order the job gave (the most urgent first) is kept."""
+    sizes: Counter[tuple[object, ...]] = Counter()
+    first: dict[tuple[object, ...], int] = {}
+    for index, (recipient, period) in enumerate(items):
+        group = _content_group(recipient, period)
+        sizes[group] += 1
+        first.setdefault(group, index)
 
-    def key(pair: tuple[tuple[Recipient, str], Reservation]) -> tuple[int, str]:
+    def key(pair: tuple[tuple[Recipient, str], Reservation]) -> tuple[int, int]:
         group = _content_group(*pair[0])
-        return (-sizes[group], repr(group))
+        return (-sizes[group], first[group])
 
     return key
 

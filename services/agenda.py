@@ -21,7 +21,7 @@ from services import i18n_extra_pipeline  # noqa: F401  (registers the task and 
 from services.access import acting_employee, people_seen_by
 
 EXTRA_FIELD_NAMES: dict[str, str] = {"time": N_("Time")}
-EXTRA_REASONS: dict[str, str] = {"bad_time": N_("is not a time (use HH:MM, e.g. 14:30)")}
+EXTRA_REASONS: dict[str, str] = {}
 register_messages(fields=EXTRA_FIELD_NAMES, reasons=EXTRA_REASONS)
 
 DEFAULT_TZ = "Europe/Kyiv"

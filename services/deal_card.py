@@ -65,7 +65,7 @@ EXTRA_FIELD_NAMES: dict[str, str] = {
 EXTRA_REASONS: dict[str, str] = {
     "too_big": N_("is too big (at most %(max)s MB)"),
     "not_competitor": N_("is not marked as a competitor"),
-    "not_of_deal": N_("does not belong to this deal's process"),
+    "not_of_process": N_("does not belong to this deal's process"),
 }
 
 register_messages(fields=EXTRA_FIELD_NAMES, reasons=EXTRA_REASONS)
@@ -558,7 +558,7 @@ async def load_deal_document(
     docs = {doc.id: doc for doc in await _deal_documents(deal)}
     doc = docs.get(document_id) if isinstance(document_id, int) else None
     if doc is None:
-        raise ValidationFailed("invalid", field="file", reason="not_of_deal")
+        raise ValidationFailed("invalid", field="file", reason="not_of_process")
     if doc.file_id is not None:
         stored = await StoredFile.get(id=doc.file_id)
         return DocumentFile(

@@ -37,7 +37,6 @@ EXTRA_REASONS: dict[str, str] = {
     "bad_url": N_("is not a web address"),
     "already_used": N_("is already used by another record"),
     "self_link": N_("cannot be linked to itself"),
-    "out_of_range": N_("must be between %(min)s and %(max)s"),
     "wrong_legal_form": N_("does not fit the chosen legal form"),
     "parent_cycle": N_("would make the partner a parent of itself"),
 }

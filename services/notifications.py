@@ -56,7 +56,6 @@ EXTRA_FIELD_NAMES: dict[str, str] = {
     "days": N_("Days"),
 }
 EXTRA_REASONS: dict[str, str] = {
-    "bad_time": N_("is not a time of day (use HH:MM)"),
     "not_weekly": N_("only a weekly digest has a day of the week"),
 }
 EXTRA_ERROR_MESSAGES: dict[str, str] = {}

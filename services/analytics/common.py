@@ -74,7 +74,7 @@ class Period:
 
 def make_period(date_from: dt.date, date_to: dt.date, tz: str = DEFAULT_TZ) -> Period:
     if date_to < date_from:
-        raise ValidationFailed("invalid", field="date_to", reason="before_start")
+        raise ValidationFailed("invalid", field="date_to", reason="before_start_date")
     zone = zoneinfo.ZoneInfo(tz)
     start = dt.datetime.combine(date_from, dt.time(), zone).astimezone(dt.UTC)
     end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.UTC)
@@ -353,7 +353,7 @@ EXTRA_FIELD_NAMES = {
     "date_to": N_("End date"),
 }
 EXTRA_REASONS = {
-    "before_start": N_("is before the start date"),
+    "before_start_date": N_("is before the start date"),
 }
 EXTRA_ERROR_MESSAGES: dict[str, str] = {}
 register_messages(fields=EXTRA_FIELD_NAMES, reasons=EXTRA_REASONS)

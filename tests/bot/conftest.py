@@ -145,3 +145,11 @@ async def forge_click(client: BotClient, message: Message, data: str) -> str:
         client.bot, Update(update_id=client._new_update_id(), callback_query=callback)
     )
     return callback.id
+
+
+def swap_item_id(data: str, old_id: int, new_id: int) -> str:
+    """Callback data with the item id (the part after the last ':') replaced; the dialog's own
+    intent id before it stays intact, so the press reaches the dialog and only the id is forged."""
+    head, sep, tail = data.rpartition(":")
+    assert sep and str(old_id) in tail, data
+    return head + sep + tail.replace(str(old_id), str(new_id))

@@ -12,7 +12,7 @@ from aiogram_dialog.test_tools.keyboard import InlineButtonTextLocator
 
 from models import Interaction, InteractionParticipant, Task
 from models.base import Direction, InteractionKind
-from tests.bot.conftest import buttons, click, forge_click
+from tests.bot.conftest import buttons, click, forge_click, swap_item_id
 from tests.factories import (
     load_default_kinds,
     make_contact,
@@ -218,7 +218,7 @@ async def test_a_forged_deal_id_opens_nothing_and_writes_nothing(make_harness, f
     )
     harness.mm.reset_history()
 
-    callback_id = await forge_click(client, start, data.replace(str(deal.id), str(foreign.id)))
+    callback_id = await forge_click(client, start, swap_item_id(data, deal.id, foreign.id))
 
     assert harness.fake.answered[callback_id]["text"] == "You do not have access to this."
     assert not [m for m in harness.mm.sent_messages if m.text and "Took place" in str(buttons(m))]

@@ -9,7 +9,7 @@ from models import Task
 from models.base import TaskStatus
 from models.employee import Team
 from services.tasks import create_task
-from tests.bot.conftest import buttons, click, forge_click
+from tests.bot.conftest import buttons, click, forge_click, swap_item_id
 from tests.factories import load_default_kinds, make_deal, make_employee, make_partner
 
 MINE = (
@@ -150,7 +150,7 @@ async def test_a_head_reassigns_to_a_team_member_only(make_harness, frozen_clock
     data = people.reply_markup.inline_keyboard[0][0].callback_data
     harness.mm.reset_history()
     stranger_id = tasks["foreign"].performer_id
-    callback_id = await forge_click(client, people, data.replace(str(mate.id), str(stranger_id)))
+    callback_id = await forge_click(client, people, swap_item_id(data, mate.id, stranger_id))
     assert harness.fake.answered[callback_id]["text"] == "You do not have access to this."
     assert (await Task.get(id=tasks["today"].id)).performer_id == me.id
 
@@ -170,7 +170,7 @@ async def test_forged_task_ids_open_and_change_nothing(make_harness, frozen_cloc
 
     foreign = tasks["foreign"]
     callback_id = await forge_click(
-        client, listing, data.replace(str(tasks["today"].id), str(foreign.id))
+        client, listing, swap_item_id(data, tasks["today"].id, foreign.id)
     )
     assert harness.fake.answered[callback_id]["text"] == "You do not have access to this."
     assert not [m for m in harness.mm.sent_messages if m.text and "Чуже" in m.text]

@@ -41,7 +41,7 @@ def test_export_every_format_and_as_an_employee(database_url, tmp_path, frozen_c
     as_xlsx = crm_run("claims", "export", "--format", "xlsx", "--out", str(out), "--locale", "uk",
                       "--status", "registered", "--from", "27.11.2026")
     assert as_xlsx.exit_code == 0, as_xlsx.output
-    assert "2 claims exported" in as_xlsx.stderr
+    assert "2 претензії" in as_xlsx.stderr  # --locale uk: Ukrainian, with its plural form
     sheet = load_workbook(out).active
     assert sheet.title == "Претензії"
     assert [row[0] for row in sheet.iter_rows(values_only=True)] == ["Номер", first, second]

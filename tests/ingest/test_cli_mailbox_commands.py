@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 import cli.mailbox
+from core.config import get_settings
 from cli.mailbox import mailbox_group
 from core.errors import ValidationFailed
 from services.mailboxes import add_mailbox, get_mailbox, resolve_password
@@ -28,6 +29,8 @@ def _in_this_loop(monkeypatch):
         return asyncio.run_coroutine_threadsafe(func(*args, **kwargs), loop).result(60)
 
     monkeypatch.setattr(cli.mailbox, "run_db", run_db)
+    monkeypatch.setenv("CRM_DEFAULT_LOCALE", "en")  # the assertions below read English
+    get_settings.cache_clear()
 
 
 async def test_add_list_test_remove(db, account, tmp_path, monkeypatch):

@@ -154,6 +154,12 @@ UK = {
     "My day": "Мій день",
     "Task reminders": "Нагадування про завдання",
     "Planned calls and meetings": "Заплановані дзвінки та зустрічі",
+    "Claim notifications": "Сповіщення про претензії",
+    "Claims: the responsible person on assignment and when the response time runs out, "
+    "the client's managers on registration": (
+        "Претензії: відповідальному — при призначенні та коли минає строк відповіді, "
+        "менеджерам клієнта — при реєстрації"
+    ),
     "Deals without activity": "Угоди без активності",
     "Birthdays of contact persons": "Дні народження контактних осіб",
     "Partners to contact": "Партнери, з якими час зв'язатися",
