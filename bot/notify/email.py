@@ -80,8 +80,6 @@ PARTNER = N_("Partner: %(name)s")
 SUBJECT = N_("Subject: %(subject)s")
 NO_SUBJECT = N_("(no subject)")
 UNKNOWN_SENDER = N_("unknown sender")
-ATTACHMENTS_ONE = N_("📎 %(n)s attachment")
-ATTACHMENTS_MANY = N_("📎 %(n)s attachments")
 CANDIDATES = N_("Which deal is it? Candidates:")
 NO_CANDIDATES = N_("No open deal matches it: create one or ignore the e-mail.")
 MORE_CANDIDATES = N_("…and %(n)s more")
@@ -124,7 +122,7 @@ def subject_line(i18n: Translator, subject: str) -> str:
 
 
 def attachments_line(i18n: Translator, count: int) -> str:
-    return i18n.ngettext(ATTACHMENTS_ONE, ATTACHMENTS_MANY, count) if count else ""
+    return i18n.ngettext("📎 %(n)s attachment", "📎 %(n)s attachments", count) if count else ""
 
 
 def format_size(i18n: Translator, size: int) -> str:
