@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 import cli.mailbox
-from core.config import get_settings
 from cli.mailbox import mailbox_group
+from core.config import get_settings
 from core.errors import ValidationFailed
 from services.mailboxes import add_mailbox, get_mailbox, resolve_password
 
