@@ -120,7 +120,7 @@ def test_bad_ttl_is_one_sentence_and_a_failure(database_url, monkeypatch) -> Non
     result = CliRunner().invoke(crm, ["users", "invite", "--role", "manager", "--ttl-hours", "0"])
     assert result.exit_code == 1
     assert "Traceback" not in result.output
-    assert result.output == "Validity (hours): must be between 1 and 720\n"
+    assert result.output == "Validity (hours): must be from 1 to 720\n"
 
 
 def test_unknown_role_is_refused_by_the_command_line(database_url) -> None:
