@@ -18,7 +18,7 @@ import core.i18n
 from core import clock
 from jobs.sender import Sender
 from tests.bot.conftest import fake_telegram, make_harness  # noqa: F401  (shared fixtures)
-from tests.cli.conftest import database_url, migrated_sqlite  # noqa: F401  (shared fixtures)
+from tests.cli.conftest import database_url, migrated_template  # noqa: F401  (shared fixtures)
 from tests.fakes.telegram import FakeTelegram
 from tests.jobs.fake_limits import LimitedTelegram
 from tests.jobs.uk_messages import UK, UK_PLURALS
