@@ -1,41 +1,54 @@
-"""The funnel, forecast, lost, managers and execution reports and their charts on a big database,
-each beside a hand-written SQL floor measured in the same run.
+"""Every analytics report and its chart on a big database, each report beside a hand-written
+SQL floor measured in the same run.
 
     .venv/bin/python bench/bench_reports.py [--scale 1.0] [--repeat 5] [--seed 7]
     CRM_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:55432/postgres \\
-        .venv/bin/python bench/bench_reports.py --scale 0.2
+        .venv/bin/python bench/bench_reports.py [--db FILE] [--pg-db NAME] [--pg-only]
 
 At scale 1 a temporary SQLite file (migrated like production) gets 100,000 deals with their
-stage logs (about 370,000 rows), 1,000,000 interactions and about 300,000 order lines, written
-with bulk_create by `tests/analytics_data.generate` over the two years before 27.11.2026. With
+stage logs (about 350,000 rows), 1,000,000 interactions and about 300,000 order lines, written
+with bulk_create by `tests/analytics_data.generate` over the two years before 27.11.2026, then
+the four monthly ABC/XYZ runs the abc-xyz, bcg and loyalty reports read. With
 CRM_BENCH_DATABASE_URL the same runs on a fresh PostgreSQL database created beside the one named
-(and dropped afterwards).
+(and dropped afterwards). `--db FILE` / `--pg-db NAME` keep the database and reuse it next time
+(generation takes 10-20 minutes).
 
 Each report runs as an admin over its default period (the clock frozen on 27.11.2026); its floor
 is one hand-written query that computes the same core figures (no names, no DTOs, no second
-query): funnel: the per-stage counts, sums and average days; forecast: the weighted pipeline
-per month of the open deals; lost: lost deals per reason and manager; managers: sales, deals,
-interactions and tasks per manager for both periods in one UNION ALL; execution: per won deal
-the ordered, invoiced, shipped and paid sums. Printed: the best of `--repeat` runs in ms and
-the ratio to the floor; then each chart's rendering time. Targets: ratio <= 2 and < 500 ms on
-SQLite for funnel, forecast and managers; every chart < 200 ms.
+query): funnel: the per-stage counts, sums and days; forecast: stage rates and the weighted
+pipeline per month; lost: lost deals per reason, manager, client, stage and competitor;
+abc-xyz: the run's clients with their classes before; bcg: clients and money per cell and the
+moves between runs; loyalty: clients per run and class, purchases per client; managers: sales,
+cash, deals, interactions, tasks, claims and clients per manager for both periods in one UNION
+ALL; execution: per won deal the ordered, invoiced, shipped and paid sums; claims: per month
+and per cause. Printed (rich tables): the best of `--repeat` runs in ms, this process's CPU
+time, and the ratios; then each chart's rendering time. Targets: ratio <= 2 for every report,
+< 500 ms on SQLite for funnel, forecast and managers, every chart < 200 ms. The summary lists
+the targets met and missed; the exit code is 1 when one was missed. On a machine busier than
+its CPUs (load average above the CPU count) a target missed on the clock but met on CPU time
+(all of the work for SQLite and for charts, none of PostgreSQL's) counts as met, marked so.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import os
 import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
 
 from core import clock  # noqa: E402
 from core.db import close_orm, init_orm, migrate, normalise_url  # noqa: E402
@@ -51,17 +64,20 @@ from services.analytics.common import days_between, dialect, fetch  # noqa: E402
 from services.analytics.forecast import forecast_period  # noqa: E402
 from tests.analytics_data import DEFAULT_NOW, generate  # noqa: E402
 
-REPORTS = ("funnel", "forecast", "lost", "managers", "execution")
-# Indexes these reports would use (not in the models yet): `--extra-indexes` adds them for the
-# run and drops them afterwards, to measure what they bring.
+REPORTS = ("funnel", "forecast", "lost", "abc-xyz", "bcg", "loyalty", "managers", "execution",
+           "claims")
+# Candidate indexes, not in the models: `--extra-indexes` adds them for the run and drops them
+# afterwards, to measure what they bring. (stage_id, deal_id, entered_at) would let the forecast's
+# history walk the stage log in stage order instead of sorting it: with the statement grouped by
+# the bare stage_id and the index forced (INDEXED BY) the sqlite3 shell timed that statement
+# about a third faster; the report does not ask for it yet.
 EXTRA_INDEXES = {
-    "bench_interaction_cover": "interaction (owner_id, done, starts_at, kind, deal_id)",
-    "bench_stage_log_cover": "deal_stage_log (deal_id, stage_id, result, entered_at, left_at, "
-    "potential_minor)",
-    "bench_deal_status_ended": "deal (status, ended_at)",
+    "bench_stage_log_by_stage": "deal_stage_log (stage_id, deal_id, entered_at)",
 }
 TARGET_MS = {"funnel": 500, "forecast": 500, "managers": 500}
 CHART_TARGET_MS = 200
+MAX_RATIO = 2.0
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 132)
 
 
 CPU_NOTE = ("cpu = this process's CPU time (all threads: SQLite runs in aiosqlite's thread), "
@@ -295,26 +311,169 @@ async def floor_execution() -> list[dict]:
     )
 
 
+async def _runs() -> list[str]:
+    """The stored classification runs (revenue, adaptive), newest window first."""
+    rows = await fetch(
+        "SELECT DISTINCT run_id, period_to FROM client_classification"
+        " WHERE run_id LIKE 'revenue:adaptive:%' ORDER BY period_to DESC"
+    )
+    return [row["run_id"] for row in rows]
+
+
+async def floor_abc_xyz() -> list[dict]:
+    """The latest run's clients, largest first, with their classes in the run before."""
+    latest, previous = (await _runs())[:2]
+    return await fetch(
+        """
+        SELECT c.partner_id, p.name, c.abc, c.xyz, c.value_minor, b.abc AS abc_before,
+               b.xyz AS xyz_before
+        FROM client_classification c JOIN partner p ON p.id = c.partner_id
+        LEFT JOIN client_classification b ON b.partner_id = c.partner_id AND b.run_id = ?
+        WHERE c.run_id = ? ORDER BY c.value_minor DESC, p.name, c.partner_id
+        """,
+        [previous, latest],
+    )
+
+
+async def floor_bcg() -> list[dict]:
+    """Clients and money per (ABC, XYZ) cell, and the moves between the two latest runs."""
+    latest, previous = (await _runs())[:2]
+    return await fetch(
+        """
+        SELECT 'cell' AS src, c.abc, c.xyz, '' AS abc_to, '' AS xyz_to, COUNT(*) AS n,
+               SUM(c.value_minor) AS money
+        FROM client_classification c WHERE c.run_id = ? GROUP BY c.abc, c.xyz
+        UNION ALL
+        SELECT 'move', COALESCE(b.abc, ''), COALESCE(b.xyz, ''), c.abc, c.xyz, COUNT(*), 0
+        FROM client_classification c
+        LEFT JOIN client_classification b ON b.partner_id = c.partner_id AND b.run_id = ?
+        WHERE c.run_id = ?
+        GROUP BY COALESCE(b.abc, ''), COALESCE(b.xyz, ''), c.abc, c.xyz
+        """,
+        [latest, previous, latest],
+    )
+
+
+async def floor_loyalty() -> list[dict]:
+    """Clients per run and XYZ class (the relationship stages), then per client the purchases
+    and the last purchase before the period and up to its end (the repeat-sales grid)."""
+    period = period_of(ReportParams())
+    runs = await _runs()
+    marks = ", ".join("?" for _ in runs)
+    return await fetch(
+        f"""
+        SELECT c.run_id AS k, c.xyz AS x, COUNT(*) AS n, NULL AS last_before, NULL AS last_end
+        FROM client_classification c WHERE c.run_id IN ({marks}) GROUP BY c.run_id, c.xyz
+        UNION ALL
+        SELECT NULL, NULL, SUM(CASE WHEN s.date < ? THEN 1 ELSE 0 END),
+               MAX(CASE WHEN s.date < ? THEN s.date END), MAX(s.date)
+        FROM shipment s
+        WHERE s.status = 'posted' AND s.amount_minor > 0 AND s.date <= ?
+        GROUP BY s.partner_id
+        """,
+        [*runs, period.date_from, period.date_from, period.date_to],
+    )
+
+
+async def floor_claims() -> list[dict]:
+    """Claims registered and closed per month, and per cause: counts, outcomes, money and
+    days to close, in one UNION ALL."""
+    period = period_of(ReportParams(), 180)
+    db = dialect()
+    month = "substr(registered_at, 1, 7)" if db == "sqlite" else (
+        "to_char(registered_at, 'YYYY-MM')")
+    closed_month = month.replace("registered_at", "closed_at")
+    days = days_between("closed_at", "registered_at", db)
+    return await fetch(
+        f"""
+        SELECT 'r' AS src, {month} AS k, COUNT(*) AS n, 0 AS sat, 0 AS money,
+               CAST(NULL AS NUMERIC) AS days
+        FROM claim WHERE registered_at >= ? AND registered_at < ? GROUP BY 2
+        UNION ALL
+        SELECT 'c', {closed_month}, COUNT(*),
+               SUM(CASE WHEN status = 'satisfied' THEN 1 ELSE 0 END), 0, CAST(NULL AS NUMERIC)
+        FROM claim WHERE closed_at >= ? AND closed_at < ?
+          AND status IN ('satisfied', 'not_satisfied') GROUP BY 2
+        UNION ALL
+        SELECT 'k', CAST(cause_id AS TEXT), COUNT(*),
+               SUM(CASE WHEN status = 'satisfied' THEN 1 ELSE 0 END), SUM(claimed_minor),
+               AVG(CASE WHEN closed_at IS NOT NULL THEN {days} END)
+        FROM claim WHERE registered_at >= ? AND registered_at < ? GROUP BY cause_id
+        """,
+        [period.start, period.end] * 3,
+    )
+
+
 FLOORS = {
     "funnel": floor_funnel,
     "forecast": floor_forecast,
     "lost": floor_lost,
     "managers": floor_managers,
     "execution": floor_execution,
+    "abc-xyz": floor_abc_xyz,
+    "bcg": floor_bcg,
+    "loyalty": floor_loyalty,
+    "claims": floor_claims,
 }
 
 
 # --- the run --------------------------------------------------------------------------------------
 
 
+@dataclass
+class Outcome:
+    """What one database's run measured, and which targets it met."""
+
+    database: str
+    reports: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
+    charts: dict[str, tuple[float, float]] = field(default_factory=dict)
+    missed: list[str] = field(default_factory=list)
+    met: list[str] = field(default_factory=list)
+
+    def judge(self, ok: bool, what: str, ok_on_cpu: bool | None = None) -> str:
+        """Record a target. On a machine busier than its CPUs, wall-clock time measures the
+        queue for a CPU as much as the work: a target missed on the clock but met on this
+        process's CPU time (which is all the work for SQLite and for charts) then counts as
+        met, marked "cpu"."""
+        busy = os.getloadavg()[0] > (os.cpu_count() or 1) if hasattr(os, "getloadavg") else False
+        if ok:
+            (verdict, good) = ("[green]ok[/]", True)
+        elif ok_on_cpu and busy:
+            (verdict, good) = ("[yellow]ok (cpu; busy machine)[/]", True)
+            what += " — met on CPU time, the machine was busy"
+        else:
+            (verdict, good) = ("[bold red]MISSED[/]", False)
+        (self.met if good else self.missed).append(f"{self.database}: {what}")
+        return verdict
+
+
+async def classify(months_back: int = 4) -> None:
+    """The demo's monthly ABC/XYZ runs (revenue, adaptive) for the months before today, which
+    the abc-xyz, bcg and loyalty reports read."""
+    from services.classification import classify_clients
+
+    month_start = DEFAULT_NOW.date().replace(day=1)
+    ends = []
+    for _ in range(months_back):
+        month_end = month_start - dt.timedelta(days=1)
+        ends.append(month_end)
+        month_start = month_end.replace(day=1)
+    for month_end in reversed(ends):
+        moment = dt.datetime.combine(month_end + dt.timedelta(days=1), dt.time(3), dt.UTC)
+        with clock.simulated(moment):
+            await classify_clients(period_to=month_end)
+
+
 async def bench(
-    url: str, scale: float, repeat: int, seed: int, *, fresh: bool = True, extra: bool = False
-) -> None:
+    url: str, scale: float, repeat: int, seed: int, *, fresh: bool = True, extra: bool = False,
+    database: str = "SQLite",
+) -> Outcome:
     from tortoise import connections
 
     await migrate(db_url=url)
     await init_orm(db_url=url)
     conn = connections.get("default")
+    outcome = Outcome(database)
     try:
         if fresh:
             started = time.perf_counter()
@@ -322,27 +481,31 @@ async def bench(
                            lines_per_order=9.2, extra_interactions=int(100_000 * scale),
                            batch=50_000)
             await conn.execute_script("ANALYZE")
-            print(f"generated in {time.perf_counter() - started:.0f} s")
+            console.print(f"generated in {time.perf_counter() - started:.0f} s")
+        if not (await fetch("SELECT COUNT(*) AS n FROM client_classification"))[0]["n"]:
+            started = time.perf_counter()
+            await classify()
+            await conn.execute_script("ANALYZE")
+            console.print(f"classified in {time.perf_counter() - started:.0f} s")
         if extra:
             for name, spec in EXTRA_INDEXES.items():
                 await conn.execute_script(f"CREATE INDEX IF NOT EXISTS {name} ON {spec}")
             await conn.execute_script("ANALYZE")
-            print("with the extra indexes: " + "; ".join(EXTRA_INDEXES.values()))
+            console.print("with the extra indexes: " + "; ".join(EXTRA_INDEXES.values()))
         counts = {}
         for table in ("deal", "deal_stage_log", "interaction", "sales_order_line", "task",
-                      "shipment"):
+                      "shipment", "claim", "client_classification"):
             counts[table] = (await fetch(f"SELECT COUNT(*) AS n FROM {table}"))[0]["n"]
-        print(f"deals {counts['deal']:,}, stage log {counts['deal_stage_log']:,}, "
-              f"interactions {counts['interaction']:,}, order lines "
-              f"{counts['sales_order_line']:,}, tasks {counts['task']:,}, "
-              f"shipments {counts['shipment']:,}")
+        console.print(", ".join(f"{table} {n:,}" for table, n in counts.items()))
         clock.freeze(DEFAULT_NOW)
-        print(f"period: {period_of(ReportParams()).date_from} .. "
-              f"{period_of(ReportParams()).date_to} (forecast: "
-              f"{forecast_period(ReportParams()).date_to}); best of {repeat}")
-        print(CPU_NOTE)
-        print(f"{'report':<10} {'ms':>8} {'floor ms':>9} {'ratio':>6} {'cpu':>8} "
-              f"{'floor cpu':>9} {'ratio':>6}  target")
+        console.print(f"period: {period_of(ReportParams()).date_from} .. "
+                      f"{period_of(ReportParams()).date_to} (forecast: "
+                      f"{forecast_period(ReportParams()).date_to}); best of {repeat}; {CPU_NOTE}")
+        table = Table(title=f"{database}: reports against their floor", title_justify="left")
+        for column in ("report", "ms", "floor ms", "ratio", "cpu ms", "floor cpu", "cpu ratio"):
+            table.add_column(column, justify="left" if column == "report" else "right")
+        table.add_column("target")
+        table.add_column("verdict")
         results = {}
         for name in REPORTS:
             await run_report(name, ReportParams())  # warm the caches once
@@ -350,34 +513,67 @@ async def bench(
                 repeat, lambda n=name: run_report(n, ReportParams()))
             floor_ms, floor_cpu, _ = await best_of(repeat, FLOORS[name])
             results[name] = result
-            target = TARGET_MS.get(name)
-            verdict = ""
-            if target:
-                ok = report_ms < target and report_ms <= 2 * floor_ms
-                verdict = f"< {target} ms and <= 2x: {'ok' if ok else 'MISSED'}"
-            print(f"{name:<10} {report_ms:8.1f} {floor_ms:9.1f} {report_ms / floor_ms:6.2f} "
-                  f"{report_cpu:8.1f} {floor_cpu:9.1f} {report_cpu / max(floor_cpu, 0.1):6.2f}  "
-                  f"{verdict}")
-        print(f"{'chart':<10} {'ms':>8} {'cpu':>8}  target < {CHART_TARGET_MS} ms")
+            outcome.reports[name] = (report_ms, floor_ms, report_cpu, floor_cpu)
+            ratio = report_ms / floor_ms
+            limit = TARGET_MS.get(name) if database == "SQLite" else None
+            target = f"≤ 2×, < {limit} ms" if limit else "≤ 2×"
+            ok = ratio <= MAX_RATIO and (limit is None or report_ms < limit)
+            cpu_ok = None
+            if database == "SQLite":
+                cpu_ok = report_cpu / max(floor_cpu, 0.1) <= MAX_RATIO and (
+                    limit is None or report_cpu < limit)
+            verdict = outcome.judge(ok, f"{name} {report_ms:.0f} ms, {ratio:.2f}× ({target})",
+                                    cpu_ok)
+            table.add_row(name, f"{report_ms:.1f}", f"{floor_ms:.1f}", f"{ratio:.2f}",
+                          f"{report_cpu:.1f}", f"{floor_cpu:.1f}",
+                          f"{report_cpu / max(floor_cpu, 0.1):.2f}", target, verdict)
+        console.print(table)
+        charts = Table(title=f"{database}: charts (PNG, Ukrainian)", title_justify="left")
+        for column in ("chart", "ms", "cpu ms", "kB"):
+            charts.add_column(column, justify="left" if column == "chart" else "right")
+        charts.add_column("target")
+        charts.add_column("verdict")
         for name in REPORTS:
             spec = get_report(name)
-            render_chart(spec, results[name], "uk")  # fonts loaded once
+            png = render_chart(spec, results[name], "uk")  # fonts loaded once
+            if png is None:
+                charts.add_row(name, "—", "—", "—", "no chart", "")
+                continue
             chart_ms = chart_cpu = float("inf")
             for _ in range(repeat):
                 started, cpu = time.perf_counter(), time.process_time()
                 render_chart(spec, results[name], "uk")
                 chart_ms = min(chart_ms, (time.perf_counter() - started) * 1000)
                 chart_cpu = min(chart_cpu, (time.process_time() - cpu) * 1000)
-            verdict = "ok" if min(chart_ms, chart_cpu) < CHART_TARGET_MS else "MISSED"
-            print(f"{name:<10} {chart_ms:8.1f} {chart_cpu:8.1f}  {verdict}")
+            outcome.charts[name] = (chart_ms, chart_cpu)
+            verdict = outcome.judge(chart_ms < CHART_TARGET_MS,
+                                    f"{name} chart {chart_ms:.0f} ms (< {CHART_TARGET_MS} ms)",
+                                    chart_cpu < CHART_TARGET_MS)
+            charts.add_row(name, f"{chart_ms:.1f}", f"{chart_cpu:.1f}", f"{len(png) / 1024:.0f}",
+                           f"< {CHART_TARGET_MS} ms", verdict)
+        console.print(charts)
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-        print(f"load average (1 min) at the end: {load:.2f} on {os.cpu_count()} CPUs")
+        console.print(f"load average (1 min) at the end: {load:.2f} on {os.cpu_count()} CPUs")
     finally:
         clock.unfreeze()
         if extra:
             for name in EXTRA_INDEXES:
                 await conn.execute_script(f"DROP INDEX IF EXISTS {name}")
         await close_orm()
+    return outcome
+
+
+def summary(outcomes: list[Outcome]) -> int:
+    """Print which targets were met and missed; the exit code: 0 when all were met."""
+    met = sum(len(o.met) for o in outcomes)
+    missed = [line for o in outcomes for line in o.missed]
+    console.rule("summary")
+    console.print(f"targets met: {met}, missed: {len(missed)}")
+    for line in (line for o in outcomes for line in o.met):
+        console.print(f"  [green]met[/] {line}")
+    for line in missed:
+        console.print(f"  [bold red]MISSED[/] {line}")
+    return 1 if missed else 0
 
 
 async def pg_database(base_url: str) -> tuple[str, Callable[[], Awaitable[None]]]:
@@ -403,41 +599,77 @@ async def pg_database(base_url: str) -> tuple[str, Callable[[], Awaitable[None]]
     return f"{root}/{name}", drop
 
 
+async def pg_kept_database(base_url: str, name: str) -> tuple[str, bool]:
+    """The URL of database `name` beside the one named (created when missing), and whether it
+    still has to be filled."""
+    import asyncpg
+
+    root = normalise_url(base_url).rsplit("/", 1)[0]
+    dsn = root.replace("asyncpg://", "postgresql://")
+    conn = await asyncpg.connect(dsn + "/postgres")
+    try:
+        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            await conn.execute(f'CREATE DATABASE "{name}"')
+            return f"{root}/{name}", True
+    finally:
+        await conn.close()
+    conn = await asyncpg.connect(f"{dsn}/{name}")
+    try:
+        has = await conn.fetchval("SELECT to_regclass('deal') IS NOT NULL")
+        fresh = not has or not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM deal)")
+    finally:
+        await conn.close()
+    return f"{root}/{name}", fresh
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0, help="1.0 = 100,000 deals")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--pg-only", action="store_true")
     parser.add_argument("--extra-indexes", action="store_true",
                         help="add the indexes the reports would use, for this run")
     parser.add_argument("--db", type=Path, default=None,
                         help="keep the SQLite file here; reuse it when it exists (no generation)")
+    parser.add_argument("--pg-db", default=None, metavar="NAME",
+                        help="keep the PostgreSQL database NAME; reuse it when it has deals")
     args = parser.parse_args()
 
-    print("== SQLite")
-    if args.db is not None:
+    outcomes: list[Outcome] = []
+    if args.pg_only:
+        pass
+    elif args.db is not None:
+        console.rule("SQLite")
         fresh = not args.db.exists()
-        asyncio.run(bench(f"sqlite://{args.db}", args.scale, args.repeat, args.seed,
-                          fresh=fresh, extra=args.extra_indexes))
+        outcomes.append(asyncio.run(bench(f"sqlite://{args.db}", args.scale, args.repeat,
+                                          args.seed, fresh=fresh, extra=args.extra_indexes)))
     else:
+        console.rule("SQLite")
         with tempfile.TemporaryDirectory() as tmp:
-            asyncio.run(bench(f"sqlite://{Path(tmp) / 'bench.sqlite3'}", args.scale,
-                              args.repeat, args.seed, extra=args.extra_indexes))
+            outcomes.append(asyncio.run(bench(f"sqlite://{Path(tmp) / 'bench.sqlite3'}",
+                                              args.scale, args.repeat, args.seed,
+                                              extra=args.extra_indexes)))
     pg = os.environ.get("CRM_BENCH_DATABASE_URL")
     if pg and not args.sqlite_only:
-        print("== PostgreSQL")
+        console.rule("PostgreSQL")
 
-        async def on_pg() -> None:
+        async def on_pg() -> Outcome:
+            if args.pg_db:
+                url, fresh = await pg_kept_database(pg, args.pg_db)
+                return await bench(url, args.scale, args.repeat, args.seed, fresh=fresh,
+                                   extra=args.extra_indexes, database="PostgreSQL")
             url, drop = await pg_database(pg)
             try:
-                await bench(url, args.scale, args.repeat, args.seed, extra=args.extra_indexes)
+                return await bench(url, args.scale, args.repeat, args.seed,
+                                   extra=args.extra_indexes, database="PostgreSQL")
             finally:
                 await drop()
 
-        asyncio.run(on_pg())
+        outcomes.append(asyncio.run(on_pg()))
+    sys.exit(summary(outcomes))
 
 
 if __name__ == "__main__":
     main()
-

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import secrets
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterable
@@ -154,6 +155,7 @@ def build_app(
     dispatcher.include_router(build_notify_router())  # buttons of pushed e-mail notifications
     dispatcher.include_router(dialogs.router)
     dispatcher.include_routers(*build_routers(AFTER_DIALOGS))
+    use_collision_free_intent_ids()
     bg_manager_factory = setup_dialogs(
         dispatcher,
         message_manager=message_manager or LimitedMessageManager(),
@@ -270,12 +272,38 @@ async def serve(settings: Settings) -> None:
     finally:
         await close_orm()
     ingest_startup, ingest_shutdown = ingest_hooks(settings)
-    app = build_app(settings, extra_startup=[ingest_startup], extra_shutdown=[ingest_shutdown])
+    jobs_startup, jobs_shutdown = jobs_hooks(settings)
+    app = build_app(
+        settings,
+        extra_startup=[default_pipelines, ingest_startup, jobs_startup],
+        extra_shutdown=[ingest_shutdown, jobs_shutdown],  # run in reverse: jobs stop first
+    )
     try:
         await run(app)
     finally:  # also when start-up failed half-way (e.g. Telegram refused the token)
         await app.bot.session.close()
         await close_orm()
+
+
+def use_collision_free_intent_ids() -> None:
+    """aiogram-dialog 2.6 names a new dialog by the current second plus one of 100 random
+    numbers, so two dialogs opened by one user within a second (a wizard, then the card that
+    replaces it) share an id once in 100, and closing the first deletes the second ("Stack is
+    broken", the user lands in the main menu; Tishka17/aiogram_dialog#501). 45 random bits keep
+    the id within 8 characters of callback data."""
+    from aiogram_dialog.api.entities import stack
+
+    stack.new_id = lambda: stack.id_to_str(secrets.randbits(45))
+
+
+async def default_pipelines(app: App) -> None:
+    """A fresh install gets the shipped process kinds, so New deal works from the first day;
+    a database with any kind is left as it is (`crm pipelines load` updates kinds)."""
+    from services.pipeline import ensure_default_pipelines
+
+    report = await ensure_default_pipelines()
+    if report is not None:
+        logger.info("no process kinds yet: loaded the defaults %s", ", ".join(report.created))
 
 
 def ingest_hooks(settings: Settings) -> tuple[Hook, Hook]:
@@ -306,6 +334,22 @@ def ingest_hooks(settings: Settings) -> tuple[Hook, Hook]:
             logger.exception("ingest: the mailbox workers did not start; the bot runs without")
 
     return startup, stop
+
+
+def jobs_hooks(settings: Settings) -> tuple[Hook, Hook]:
+    """The scheduled digests and reminders beside the bot (`crm run`; `crm jobs` runs them
+    alone): started once the ORM is open, stopped before it closes (the sender finishes what it
+    queued; what it could not send stays recorded and goes at the next start). With
+    CRM_JOBS_ENABLED=false the hooks do nothing: the scheduler runs elsewhere (`crm jobs`)."""
+    from jobs.scheduler import start_jobs, stop_jobs
+
+    async def startup(app: App) -> None:
+        if not settings.jobs_enabled:
+            logger.info("jobs: CRM_JOBS_ENABLED=false, the scheduler runs elsewhere (`crm jobs`)")
+            return
+        await start_jobs(app)
+
+    return startup, stop_jobs
 
 
 def configure_logging(level: str) -> None:

@@ -44,7 +44,8 @@ def _count_size(count: int) -> float:
 
 def png(figure: Figure) -> bytes:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI)
+    # Fast zlib (as charts.common.to_png): a third of the time for a slightly larger file.
+    figure.savefig(buffer, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
 
 

@@ -133,12 +133,21 @@ def execution_figure(result: Any, locale: str) -> Figure:
     ax.set_ylim(-len(bars) + 0.4, 0.6)
     clean_axes(ax)
     widest = max(v for _, v in bars) or 1
-    for i, (key, value) in enumerate(bars):
+    renderer = fig.canvas.get_renderer()
+    labels = []
+    for i, (key, _value) in enumerate(bars):
+        labels.append(ax.text(0, -i, gettext(EXECUTION_LABELS[key], locale),
+                              fontsize=LABEL_SIZE - 1, color=DARK, va="center", ha="left",
+                              family=FONT))
+    # The bars start after the longest label ("Виставлено рахунок" is long), leaving room for
+    # the amounts on the right.
+    longest = max(t.get_window_extent(renderer).width for t in labels) / ax.bbox.width
+    start = min(0.45, longest + 0.03)
+    span = 0.78 - start
+    for i, (_key, value) in enumerate(bars):
         y = -i
-        ax.text(0, y, gettext(EXECUTION_LABELS[key], locale), fontsize=LABEL_SIZE - 1,
-                color=DARK, va="center", ha="left", family=FONT)
-        ax.add_patch(Rectangle((0.3, y - 0.2), 0.45 * value / widest, 0.4, facecolor=BLUE,
-                               edgecolor="none"))
+        ax.add_patch(Rectangle((start, y - 0.2), max(0.004, span * value / widest), 0.4,
+                               facecolor=BLUE, edgecolor="none"))
         ax.text(1, y, short_money(value, locale, data.currency), fontsize=SMALL_SIZE,
                 color=DARK, va="center", ha="right", family=FONT, fontweight="bold")
     hx = fig.add_axes((0.03, 0.04, 0.94, 1.1 / height))

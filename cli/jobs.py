@@ -1,7 +1,7 @@
 """`crm jobs`: the scheduled digests and reminders.
 
     crm jobs                       run the scheduler alone (no bot polling), until stopped
-    crm jobs list                  what runs when
+    crm jobs list                  what runs when, and next (local time of CRM_TIMEZONE)
     crm jobs run JOB [--now ISO]   run one job now, as if at that moment (needs CRM_BOT_TOKEN)
 
 `run` sends each subscriber the current period's digest whatever their local time (once: what
@@ -40,6 +40,9 @@ TEXTS = {
         "%(already)s, nothing to send %(empty)s, failed %(failed)s."
     ),
     "note": N_("Note: %(note)s"),
+    "next_run": N_("next run: %(at)s (%(zone)s)"),
+    "next_minute": N_("next run: within a minute (while `crm run` or `crm jobs` runs)"),
+    "next_default": N_("next at the default time: %(at)s"),
 }
 ROLE_NAMES = {"head": N_("head of sales"), "admin": N_("administrator"), "manager": N_("manager")}
 
@@ -84,13 +87,43 @@ def _defaults(digest: str, lang: str) -> str:
     return gettext(TEXTS["defaults"], lang) % {"defaults": " · ".join(parts)}
 
 
+def next_default(digest: str, now: dt.datetime, zone: str) -> dt.datetime | None:
+    """The next moment after `now` at which some role gets the timed digest by default (in the
+    company's time zone); None for event notifications and digests off for every role."""
+    from services.notifications import DIGESTS, Cadence
+
+    spec = DIGESTS[digest]
+    if spec.cadence is Cadence.EVENT:
+        return None
+    tz = zoneinfo.ZoneInfo(zone)
+    today = now.astimezone(tz).date()
+    moments = []
+    for default in spec.defaults.values():
+        if not default.on:
+            continue
+        hour, minute = (int(part) for part in default.local_time.split(":"))
+        for ahead in range(8):
+            day = today + dt.timedelta(days=ahead)
+            if spec.cadence is Cadence.WEEKLY and day.weekday() != (default.weekday or 0):
+                continue
+            at = dt.datetime.combine(day, dt.time(hour, minute), tz).astimezone(dt.UTC)
+            if at > now:
+                moments.append(at)
+                break
+    return min(moments, default=None)
+
+
 @jobs_group.command("list")
 def list_cmd() -> None:
-    """What runs when: every job with its schedule and the subscribers' defaults."""
-    from jobs.registry import JOBS
+    """What runs when: every job with its schedule, the subscribers' defaults and the next run
+    (in CRM_TIMEZONE)."""
+    from core import clock
+    from jobs.registry import EVERY_MINUTE, JOBS
     from services.notifications import DIGESTS
 
-    lang = settings().default_locale
+    conf = settings()
+    lang, zone = conf.default_locale, conf.timezone
+    now = clock.now()
     for job in JOBS:
         spec = DIGESTS.get(job.digest) if job.digest else None
         when = TEXTS[spec.cadence.value] if spec is not None else TEXTS[job.schedule]
@@ -99,6 +132,15 @@ def list_cmd() -> None:
         click.echo(f"  {gettext(job.description, lang)}")
         if spec is not None:
             click.echo(f"  {_defaults(spec.code, lang)}")
+        if job.schedule == EVERY_MINUTE:  # its phase is set by the process that runs it
+            click.echo(f"  {gettext(TEXTS['next_minute'], lang)}")
+        elif (fire := job.trigger().get_next_fire_time(None, now)) is not None:
+            at = format_datetime(fire, zone, lang)
+            click.echo(f"  {gettext(TEXTS['next_run'], lang) % {'at': at, 'zone': zone}}")
+        default_at = next_default(spec.code, now, zone) if spec is not None else None
+        if default_at is not None:
+            at = format_datetime(default_at, zone, lang)
+            click.echo(f"  {gettext(TEXTS['next_default'], lang) % {'at': at}}")
 
 
 def parse_now(text: str | None, zone: str) -> dt.datetime | None:

@@ -29,6 +29,7 @@ LABELS = {
     "written": N_("Written: %(path)s"),
     "no_name": N_("Name a report, or use --list to see them."),
     "list_header": N_("Reports:"),
+    "bad_option": N_("%(pair)s: use KEY=VALUE"),
 }
 
 
@@ -50,7 +51,10 @@ def parse_options(pairs: tuple[str, ...]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise click.BadParameter(f"{pair!r}: use KEY=VALUE", param_hint="--option")
+            raise click.BadParameter(
+                gettext(LABELS["bad_option"], locale()) % {"pair": repr(pair)},
+                param_hint="--option",
+            )
         options[key.strip()] = value.strip()
     return options
 

@@ -107,3 +107,39 @@ def list_cmd(show_all: bool) -> None:
         click.echo(
             "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
         )
+
+
+@users_group.command("link")
+@click.argument("employee_ref", metavar="EMPLOYEE")
+@click.option(
+    "--telegram-id",
+    "telegram_id",
+    required=True,
+    help="The numeric id of the Telegram account (not the @username).",
+)
+def link_cmd(employee_ref: str, telegram_id: str) -> None:
+    """Bind an employee (by id or e-mail) to a Telegram account: a colleague's new account, or
+    yours to step into a demo employee. An account bound to someone else is refused."""
+    from services.employee_links import get_employee_by_ref, link_telegram
+
+    async def link():
+        employee = await get_employee_by_ref(employee_ref)
+        return await link_telegram(employee.id, telegram_id)
+
+    lang = locale()
+    employee = run_db(link)
+    click.echo(
+        gettext(
+            N_(
+                "%(name)s (%(role)s, id %(id)s) is now linked to the Telegram account "
+                "%(telegram_id)s: the bot knows them from their next message."
+            ),
+            lang,
+        )
+        % {
+            "name": employee.full_name,
+            "role": gettext(ROLE_LABELS[Role(employee.role).value], lang),
+            "id": employee.id,
+            "telegram_id": employee.telegram_id,
+        }
+    )

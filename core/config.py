@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     currency: str = "UAH"
     log_level: str = "INFO"
     probability_method: str = Field("shrunk", description="win probability: shrunk or bayes")
+    jobs_enabled: bool = Field(
+        True, description="Run the scheduled digests and reminders inside `crm run`"
+    )
 
     @field_validator("probability_method")
     @classmethod

@@ -16,6 +16,8 @@ actions are never renamed.
 | tn     | a task due soon / overdue    | done, snooze, open       | snooze minutes (60)       |
 | mn     | a planned call or meeting    | done, snooze, open       | snooze minutes (10)       |
 | pn     | a partner to contact         | call, open               | 0                         |
+| cn     | a claim assigned, registered | open, take               | 0                         |
+|        | against a client, overdue    |                          |                           |
 
 What each should do (services to call): deal `call` opens "log a call" on the deal (it moves the
 deal's last activity); deal `snooze` calls `services.notifications.snooze_deal_reminders(
@@ -24,6 +26,9 @@ employee_id, deal_id, days=...)`; deal `lost` opens "mark lost" (a reason is req
 `services.tasks.snooze_task(task_id, now + minutes)` (the jobs remind again at the new time);
 meeting `done` is `services.interactions.mark_interaction_done`, meeting `snooze` sets the
 interaction's `snoozed_until` (the jobs remind again at that moment); `open` shows the card.
+Claim `take` is `services.claims.take_into_work` (registered -> in processing); claim `open`
+shows the claim card (`ClaimsSG.LIST` with {"claim_id"}); both load the claim through
+`services.claims.get_claim(claim_id, viewer_id=<the pressing employee>)` first.
 """
 
 from __future__ import annotations
@@ -75,3 +80,16 @@ class PartnerNudge(CallbackData, prefix="pn"):
 
     action: NudgeAction
     partner_id: int
+
+
+class ClaimAction(StrEnum):
+    OPEN = "open"
+    TAKE = "take"
+
+
+class ClaimNudge(CallbackData, prefix="cn"):
+    """A claim assigned to someone, registered against their client, or overdue: open, take
+    into work."""
+
+    action: ClaimAction
+    claim_id: int

@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core.i18n import gettext
+from core.i18n import N_, gettext
 from jobs import texts
 from jobs.callbacks import (
     DEAL_SNOOZE_DAYS,
     MEETING_SNOOZE_MINUTES,
     TASK_SNOOZE_MINUTES,
+    ClaimAction,
+    ClaimNudge,
     DealNudge,
     MeetingNudge,
     NudgeAction,
@@ -32,6 +34,7 @@ from jobs.callbacks import (
 from jobs.runner import JobContext, JobReport, Render, deliver, kind
 from jobs.sender import Buttons, Push
 from jobs.texts import esc, tr
+from models.base import ClaimStatus
 from services import notifications
 from services.notifications import Recipient, parse_period_day
 from services.reminders import (
@@ -474,6 +477,19 @@ async def remind_my_day(ctx: JobContext) -> JobReport:
 
 CLAIM_KINDS = ("claim_assigned", "claim_registered", "claim_overdue")
 CLAIM_HORIZON = dt.timedelta(hours=24)
+BTN_TAKE_INTO_WORK = N_("🛠 Take into work")
+
+
+def claim_buttons(kind_name: str, claim_id: int, status: str, locale: str) -> Buttons:
+    """Open the claim; the responsible person of a registered claim also takes it into work
+    (the bot re-checks both against the pressing employee: `bot.handlers.notifications`)."""
+    rows: list[tuple[tuple[str, str], ...]] = []
+    if kind_name == "claim_assigned" and status == ClaimStatus.REGISTERED.value:
+        take = ClaimNudge(action=ClaimAction.TAKE, claim_id=claim_id).pack()
+        rows.append(((gettext(BTN_TAKE_INTO_WORK, locale), take),))
+    opened = ClaimNudge(action=ClaimAction.OPEN, claim_id=claim_id).pack()
+    rows.append(((tr("btn_open", locale), opened),))
+    return tuple(rows)
 
 
 def _claim_renderer(kind_name: str) -> Render:
@@ -499,7 +515,7 @@ def _claim_renderer(kind_name: str) -> Render:
             "due": due,
             "actor": esc(actor or "—"),
         }
-        return Push(text)
+        return Push(text, buttons=claim_buttons(kind_name, facts.claim_id, facts.status, locale))
 
     return render
 

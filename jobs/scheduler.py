@@ -1,6 +1,7 @@
 """APScheduler in the bot's event loop (or alone, `crm jobs`), and running one job by hand.
 
-Wiring into the bot's composition root (bot/app.py):
+Wiring into the bot's composition root (bot/app.py `serve()` through `jobs_hooks()`, which does
+nothing when CRM_JOBS_ENABLED=false because `crm jobs` runs the scheduler elsewhere):
 
     from jobs.scheduler import start_jobs, stop_jobs
     build_app(settings, extra_startup=[start_jobs], extra_shutdown=[stop_jobs])

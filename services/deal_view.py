@@ -151,7 +151,7 @@ async def get_deal_view(ref: str | int, *, method: str | None = None) -> DealVie
         if employee_ids
         else []
     )
-    probability = await explain_deal_probability(deal.id, method)
+    probability = await explain_deal_probability(deal.id, method, deal=deal)
 
     kind, stage, reason = deal.kind, deal.stage, deal.loss_reason
     winner = next((p.name for p in participants if p.won_the_deal), None)

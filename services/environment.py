@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from core.errors import DuplicateFound, NotFound, ValidationFailed
@@ -141,6 +142,10 @@ def _view(row: dict[str, Any]) -> ParticipantView:
     )
 
 
+_PARTICIPANT_COLUMNS = (
+    "deal_id", "partner_id", "contact_id", "role", "influence", "attitude", "won_the_deal",
+    "comment",
+)  # fmt: skip
 _PARTICIPANT_FIELDS = {
     "partner_name": "partner__name",
     "contact_name": "contact__full_name",
@@ -149,44 +154,26 @@ _PARTICIPANT_FIELDS = {
 _ROLE_ORDER = {role.value: index for index, role in enumerate(ParticipantRole)}
 
 
+async def _participant_views(participants: QuerySet[DealParticipant]) -> list[ParticipantView]:
+    rows = await participants.values("id", *_PARTICIPANT_COLUMNS, **_PARTICIPANT_FIELDS)
+    return [_view(row) for row in rows]
+
+
 async def list_participants(deal_id: int) -> list[ParticipantView]:
     """The deal's participants: the client first, then by role, the most influential first."""
     if not await Deal.filter(id=deal_id).exists():
         raise NotFound("not_found", what="deal")
-    rows = await DealParticipant.filter(deal_id=deal_id).values(
-        "id",
-        "deal_id",
-        "partner_id",
-        "contact_id",
-        "role",
-        "influence",
-        "attitude",
-        "won_the_deal",
-        "comment",
-        **_PARTICIPANT_FIELDS,
-    )
-    views = [_view(row) for row in rows]
+    views = await _participant_views(DealParticipant.filter(deal_id=deal_id))
     return sorted(
         views, key=lambda v: (_ROLE_ORDER.get(v.role, 99), -(v.influence or 0), v.name, v.id)
     )
 
 
 async def get_participant(participant_id: int) -> ParticipantView:
-    rows = await DealParticipant.filter(id=participant_id).values(
-        "id",
-        "deal_id",
-        "partner_id",
-        "contact_id",
-        "role",
-        "influence",
-        "attitude",
-        "won_the_deal",
-        "comment",
-        **_PARTICIPANT_FIELDS,
-    )
-    if not rows:
+    views = await _participant_views(DealParticipant.filter(id=participant_id))
+    if not views:
         raise NotFound("not_found", what="participant")
-    return _view(rows[0])
+    return views[0]
 
 
 def _check_influence(value: object) -> int:
@@ -418,14 +405,7 @@ async def _participations(
     """Participant rows of the frontier's deals, and of the frontier's partners and contacts."""
     where = Q(deal_id__in=deals) | Q(partner_id__in=partners) | Q(contact_id__in=contacts)
     rows = await DealParticipant.filter(where).values(
-        "deal_id",
-        "partner_id",
-        "contact_id",
-        "role",
-        "influence",
-        "attitude",
-        "won_the_deal",
-        "comment",
+        *_PARTICIPANT_COLUMNS,
         "contact__position",
         "contact__partner_id",
         **_PARTICIPANT_FIELDS,
@@ -495,6 +475,16 @@ async def _clients(walk: _Walk, deals: list[int], partners: list[int], root_id: 
         )
 
 
+def _link_edge(
+    kind: str, row: dict[str, Any], first: str, second: str, from_first: bool
+) -> EnvEdge:
+    """A link read from the side the walk came from: the first's side names it by the link
+    kind's name, the second's by its reverse name (or the name when it has none)."""
+    if from_first:
+        return EnvEdge(first, second, kind, row["name"], comment=row["comment"])
+    return EnvEdge(second, first, kind, row["reverse_name"] or row["name"], comment=row["comment"])
+
+
 async def _partner_links(walk: _Walk, partners: list[int]) -> None:
     if not partners:
         return
@@ -514,16 +504,7 @@ async def _partner_links(walk: _Walk, partners: list[int]) -> None:
     for row in rows:
         first = walk.reach("partner", row["from_partner_id"], row["from_name"])
         second = walk.reach("partner", row["to_partner_id"], row["to_name"])
-        if row["from_partner_id"] in seen:  # read from the first partner's side
-            edge = EnvEdge(first, second, "partner_link", row["name"], comment=row["comment"])
-        else:  # found from the second partner: its side of the link
-            edge = EnvEdge(
-                second,
-                first,
-                "partner_link",
-                row["reverse_name"] or row["name"],
-                comment=row["comment"],
-            )
+        edge = _link_edge("partner_link", row, first, second, row["from_partner_id"] in seen)
         walk.link(("partner_link", row["id"]), edge)
 
 
@@ -552,16 +533,7 @@ async def _contact_links(walk: _Walk, contacts: list[int]) -> None:
         second = walk.reach(
             "contact", row["to_contact_id"], row["to_name"], detail=row["to_position"] or ""
         )
-        if row["from_contact_id"] in seen:
-            edge = EnvEdge(first, second, "contact_link", row["name"], comment=row["comment"])
-        else:
-            edge = EnvEdge(
-                second,
-                first,
-                "contact_link",
-                row["reverse_name"] or row["name"],
-                comment=row["comment"],
-            )
+        edge = _link_edge("contact_link", row, first, second, row["from_contact_id"] in seen)
         walk.link(("contact_link", row["id"]), edge)
 
 

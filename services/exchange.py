@@ -198,6 +198,12 @@ async def _infos(owner: str, ids: Sequence[int]) -> dict[int, dict[str, list[str
     return result
 
 
+def _with_infos(row: dict[str, Any], infos: dict[int, dict[str, list[str]]]) -> dict[str, Any]:
+    """An existing record's row with its phones and e-mails (none when they were not read)."""
+    info = infos.get(row["id"], {"phone": [], "email": []})
+    return {**row, "phones": info["phone"], "emails": info["email"]}
+
+
 def _email_keys(emails: Iterable[str]) -> list[str]:
     return [email.lower() for email in emails]
 
@@ -259,6 +265,19 @@ class _Importer:
 
     async def write(self, records: list[_Record], progress: Callable[[], None]) -> None:
         raise NotImplementedError
+
+    def _existing_row(
+        self, record: _Record, found: dict[str, dict[str, Any]]
+    ) -> dict[str, Any] | None:
+        """The CRM's row for the record's reference, or None for a new record; a `crm:<id>`
+        reference to a record that is not there is a problem."""
+        row = found.get(record.ref) if record.ref else None
+        if row is None and record.ref and internal_id(record.ref) is not None:
+            self.problems.invalid(
+                record.line, "external_id", "unknown_reference", record.ref, value=record.ref
+            )
+            record.ok = False
+        return row
 
     async def _bulk(
         self,
@@ -362,25 +381,10 @@ class _PartnerImporter(_Importer):
                 for pid, name in rows:
                     segments[pid].append(name)
         for record in records:
-            row = found.get(record.ref) if record.ref else None
+            row = self._existing_row(record, found)
             if row is None:
-                if record.ref and internal_id(record.ref) is not None:
-                    self.problems.invalid(
-                        record.line,
-                        "external_id",
-                        "unknown_reference",
-                        record.ref,
-                        value=record.ref,
-                    )
-                    record.ok = False
                 continue
-            info = infos.get(row["id"], {"phone": [], "email": []})
-            record.current = {
-                **row,
-                "phones": info["phone"],
-                "emails": info["email"],
-                "segments": segments.get(row["id"], []),
-            }
+            record.current = {**_with_infos(row, infos), "segments": segments.get(row["id"], [])}
 
     async def _parents(self, records: list[_Record]) -> None:
         by_ref = {r.ref: r for r in records if r.ref}
@@ -640,12 +644,7 @@ class _CounterpartyImporter(_Importer):
         await _resolve_partner_refs(records, self.problems)
         found = await _by_reference(Counterparty, [r.ref for r in records if r.ref], self.db_fields)
         for record in records:
-            record.current = found.get(record.ref) if record.ref else None
-            if record.current is None and record.ref and internal_id(record.ref) is not None:
-                self.problems.invalid(
-                    record.line, "external_id", "unknown_reference", record.ref, value=record.ref
-                )
-                record.ok = False
+            record.current = self._existing_row(record, found)
             _check_same_partner(record, self.problems)
             self._infer_legal_form(record)
             if record.ok and record.current is not None:
@@ -729,23 +728,11 @@ class _ContactImporter(_Importer):
         ids = [row["id"] for row in found.values()]
         infos = await _infos("contact", ids) if {"phones", "emails"} & self.present else {}
         for record in records:
-            row = found.get(record.ref) if record.ref else None
+            row = self._existing_row(record, found)
             if row is None:
-                if record.ref and internal_id(record.ref) is not None:
-                    self.problems.invalid(
-                        record.line,
-                        "external_id",
-                        "unknown_reference",
-                        record.ref,
-                        value=record.ref,
-                    )
-                    record.ok = False
                 continue
-            info = infos.get(row["id"], {"phone": [], "email": []})
             record.current = {
-                **row,
-                "phones": info["phone"],
-                "emails": info["email"],
+                **_with_infos(row, infos),
                 "telegram": row["telegram_username"],
                 "roles": list(row["roles"] or []),
             }
@@ -944,9 +931,7 @@ async def import_master_data(
         _fail(problems)
     importer.present = set(positions)
     total = len(table.rows)
-
-    def report(phase: str) -> Callable[[int], None]:
-        return (lambda done: progress(phase, done, total)) if progress else (lambda done: None)
+    report = _reporter(progress, total)
 
     records = _parse_rows(table, importer, positions, report("check"))
     await importer.resolve(records)
@@ -956,23 +941,9 @@ async def import_master_data(
     updated = sum(1 for r in records if r.ok and r.current is not None and r.changes)
     unchanged = sum(1 for r in records if r.ok and r.current is not None and not r.changes)
 
-    written = 0
-    on_write = report("write")
-
-    def step() -> None:
-        nonlocal written
-        written += 1
-        on_write(written)
-
-    try:
-        async with in_transaction():
-            await importer.write(records, step)
-            if problems or dry_run:
-                raise _Rollback
-    except _Rollback:
-        pass
-    if problems:
-        _fail(problems)
+    await _write_all(
+        lambda step: importer.write(records, step), report("write"), problems, dry_run=dry_run
+    )
     return ImportReport(
         kind=kind,
         rows=total,
@@ -982,6 +953,45 @@ async def import_master_data(
         ignored_columns=ignored,
         dry_run=dry_run,
     )
+
+
+def _reporter(
+    progress: ProgressCallback | None, total: int
+) -> Callable[[str], Callable[[int], None]]:
+    """`report(phase)`: the callback that tells `progress` how many of the `total` rows that
+    phase ("check", "write") has done."""
+
+    def report(phase: str) -> Callable[[int], None]:
+        return (lambda done: progress(phase, done, total)) if progress else (lambda done: None)
+
+    return report
+
+
+async def _write_all(
+    write: Callable[[Callable[[], None]], Awaitable[None]],
+    on_write: Callable[[int], None],
+    problems: _Problems,
+    *,
+    dry_run: bool,
+) -> None:
+    """Run `write(step)` in one transaction (`step()` after each row, counted to `on_write`)
+    and commit it unless it is a dry run or writing found problems, which are then raised."""
+    written = 0
+
+    def step() -> None:
+        nonlocal written
+        written += 1
+        on_write(written)
+
+    try:
+        async with in_transaction():
+            await write(step)
+            if problems or dry_run:
+                raise _Rollback
+    except _Rollback:
+        pass
+    if problems:
+        _fail(problems)
 
 
 def _fail(problems: _Problems) -> None:

@@ -38,13 +38,13 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, ClassVar
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from core import clock
-from core.errors import DomainError, ImportFailed, ValidationFailed
+from core.errors import DomainError, ValidationFailed
 from core.i18n import N_, register_messages
 from models import (
     Counterparty,
@@ -73,12 +73,14 @@ from services.audit import claim_deal, record_event, touch_deal_activity
 from services.checks import check_currency, check_potential, check_text
 from services.deals import _set_client_participant
 from services.exchange import (
-    ImportProblem,
     ImportReport,
     ProgressCallback,
+    _fail,
     _map_columns,
     _Problems,
     _read,
+    _reporter,
+    _write_all,
 )
 from services.exchange_columns import Column, export_reference, internal_id
 from services.exchange_export import EXPORT_FORMATS, ExportFile
@@ -511,10 +513,6 @@ class _Row:
 @dataclass(frozen=True)
 class HistoryImportReport(ImportReport):
     removed: int = 0  # stage-log rows that the file no longer has for its deals
-
-
-class _Rollback(Exception):
-    pass
 
 
 def _chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterator[Sequence[Any]]:
@@ -970,10 +968,31 @@ _DEAL_DB_FIELDS = tuple(key for key in _DEAL_FIELDS if key != "competitor_id")
 _NEW_DEAL_DEFAULTS = {"potential_minor": 0, "currency": "UAH", "expected_close_on": None}
 
 
-class _DealImporter:
+class _Importer:
+    """What differs between the deals, stage-log and interactions imports: the file's columns,
+    how a cell is parsed, how rows are matched to records and written."""
+
+    kind: ClassVar[str]
+    columns: ClassVar[Sequence[Column]]
+    parsers: ClassVar[dict[str, Callable[[str], Any]]]
+
+    def __init__(self, problems: _Problems, present: set[str]) -> None:
+        self.problems = problems
+        self.present = present  # the keys of the columns the file has
+        self.removed = 0  # stage-log rows the file no longer has for its deals
+
+    async def resolve(self, rows: list[_Row]) -> None:
+        """Look up the references and the existing records; decide each row's state."""
+        raise NotImplementedError
+
+    async def write(self, rows: list[_Row], step: Callable[[], None]) -> None:
+        raise NotImplementedError
+
+
+class _DealImporter(_Importer):
     kind = DEALS
     columns = DEAL_COLUMNS
-    parsers: dict[str, Callable[[str], Any]] = {
+    parsers: ClassVar[dict[str, Callable[[str], Any]]] = {
         "number": _number,
         "kind": _ref("kind", 200, required=True),
         "stage": _ref("stage", 200),
@@ -994,11 +1013,6 @@ class _DealImporter:
         "channel": _text("channel", 100),
         "comment": _text("comment", 4000),
     }
-
-    def __init__(self, problems: _Problems, present: set[str]) -> None:
-        self.problems = problems
-        self.present = present
-        self.removed = 0
 
     async def resolve(self, rows: list[_Row]) -> None:
         problems = self.problems
@@ -1429,10 +1443,10 @@ async def _counterparties_by_ref(refs: Iterable[str]) -> dict[str, dict[str, Any
 # --- the stage log ------------------------------------------------------------------------------
 
 
-class _StageLogImporter:
+class _StageLogImporter(_Importer):
     kind = STAGE_LOG
     columns = STAGE_LOG_COLUMNS
-    parsers: dict[str, Callable[[str], Any]] = {
+    parsers: ClassVar[dict[str, Callable[[str], Any]]] = {
         "deal": lambda c: _number(c, "deal"),
         "stage": _text("stage", 200, required=True),
         "entered_at": _moment("entered_at", required=True),
@@ -1440,11 +1454,6 @@ class _StageLogImporter:
         "result": _choice(RESULT_WORDS, "result"),
         "skipped": lambda c: parse_flag(c, "skipped"),
     }
-
-    def __init__(self, problems: _Problems, present: set[str]) -> None:
-        self.problems = problems
-        self.present = present
-        self.removed = 0
 
     async def resolve(self, rows: list[_Row]) -> None:
         problems = self.problems
@@ -1587,10 +1596,10 @@ _INTERACTION_FIELDS = (
 )  # fmt: skip
 
 
-class _InteractionImporter:
+class _InteractionImporter(_Importer):
     kind = INTERACTIONS
     columns = INTERACTION_COLUMNS
-    parsers: dict[str, Callable[[str], Any]] = {
+    parsers: ClassVar[dict[str, Callable[[str], Any]]] = {
         "id": _ref("external_id"),
         "deal": lambda c: _number(c, "deal") if c.strip() else None,
         "partner": _ref("partner"),
@@ -1604,11 +1613,6 @@ class _InteractionImporter:
         "result": _text("result", 4000),
         "owner": _text("owner", 254, required=True),
     }
-
-    def __init__(self, problems: _Problems, present: set[str]) -> None:
-        self.problems = problems
-        self.present = present
-        self.removed = 0
 
     async def resolve(self, rows: list[_Row]) -> None:
         problems = self.problems
@@ -1796,7 +1800,7 @@ def _interaction_values(values: dict[str, Any]) -> dict[str, Any]:
 
 # --- the entry points ---------------------------------------------------------------------------
 
-_IMPORTERS: dict[str, type] = {
+_IMPORTERS: dict[str, type[_Importer]] = {
     DEALS: _DealImporter,
     STAGE_LOG: _StageLogImporter,
     INTERACTIONS: _InteractionImporter,
@@ -1827,9 +1831,7 @@ async def import_deal_history(
         _fail(problems)
     importer = importer_class(problems, set(positions))
     total = len(table.rows)
-
-    def report(phase: str) -> Callable[[int], None]:
-        return (lambda done: progress(phase, done, total)) if progress else (lambda done: None)
+    report = _reporter(progress, total)
 
     rows = _parse_rows(table, importer.parsers, positions, problems, report("check"))
     await importer.resolve(rows)
@@ -1839,23 +1841,9 @@ async def import_deal_history(
     updated = sum(1 for r in rows if r.state == "updated")
     unchanged = total - created - updated
 
-    written = 0
-    on_write = report("write")
-
-    def step() -> None:
-        nonlocal written
-        written += 1
-        on_write(written)
-
-    try:
-        async with in_transaction():
-            await importer.write(rows, step)
-            if problems or dry_run:
-                raise _Rollback
-    except _Rollback:
-        pass
-    if problems:
-        _fail(problems)
+    await _write_all(
+        lambda step: importer.write(rows, step), report("write"), problems, dry_run=dry_run
+    )
     return HistoryImportReport(
         kind=kind,
         rows=total,
@@ -1866,11 +1854,6 @@ async def import_deal_history(
         dry_run=dry_run,
         removed=importer.removed,
     )
-
-
-def _fail(problems: _Problems) -> None:
-    items: list[ImportProblem] = problems.sorted()
-    raise ImportFailed(count=len(items), problems=items)
 
 
 # --- export -------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from models import (
     Task,
 )
 from models.base import Direction, Importance, InteractionKind
+from services.analytics.common import fetch
 from services.audit import touch_deal_activity
 from services.checks import check_moment, check_text
 
@@ -175,19 +176,18 @@ def _next_step(raw: NextStep | dict[str, Any] | None) -> NextStep | None:
 async def _plan_next(previous: Interaction, step: NextStep, now: dt.datetime) -> None:
     performer_id = step.performer_id or previous.owner_id
     subject = step.subject.strip() or previous.subject
+    # the next step, a task or a planned interaction, is about what the previous one was about
+    about = {
+        "author_id": previous.owner_id,
+        "deal_id": previous.deal_id,
+        "claim_id": previous.claim_id,
+        "partner_id": previous.partner_id,
+        "created_at": now,
+    }
     if step.as_task:
         if not await Employee.filter(id=performer_id, active=True).exists():
             raise ValidationFailed("invalid", field="performer", reason="inactive")
-        await Task.create(
-            title=subject or "—",
-            performer_id=performer_id,
-            author_id=previous.owner_id,
-            due_at=step.at,
-            deal_id=previous.deal_id,
-            claim_id=previous.claim_id,
-            partner_id=previous.partner_id,
-            created_at=now,
-        )
+        await Task.create(title=subject or "—", performer_id=performer_id, due_at=step.at, **about)
         return
     await Interaction.create(
         kind=InteractionKind(step.kind),
@@ -196,12 +196,8 @@ async def _plan_next(previous: Interaction, step: NextStep, now: dt.datetime) ->
         starts_at=step.at,
         done=False,
         owner_id=performer_id,
-        author_id=previous.owner_id,
-        deal_id=previous.deal_id,
-        claim_id=previous.claim_id,
-        partner_id=previous.partner_id,
         previous_id=previous.id,
-        created_at=now,
+        **about,
     )
 
 
@@ -265,109 +261,175 @@ def _on_date(day: dt.date) -> dt.datetime:
     return local.astimezone(dt.UTC)
 
 
-async def list_deal_timeline(
-    deal_id: int, *, limit: int = 30, offset: int = 0
-) -> list[TimelineItem]:
-    """Newest first. One query per source, each limited to `offset + limit` rows, merged."""
-    if not await Deal.filter(id=deal_id).exists():
-        raise NotFound("not_found", what="deal")
-    top = offset + limit
-    items: list[TimelineItem] = []
+# One statement for the whole timeline: every source's newest `offset + limit` rows, UNION ALL,
+# in one column layout (each NULL cast to its column's type, which PostgreSQL needs and SQLite
+# ignores). Merged and paged in Python: a document's moment is the start of its date in Kyiv,
+# which takes the time-zone database. Columns: src, id, at (a moment), on_date (a document's
+# date), title, n1 (an integer), b1 (a boolean), t1..t3 (texts), at2 (a second moment), js (an
+# event's data).
+_TL_COLUMNS = ("src", "id", "at", "on_date", "title", "n1", "b1", "t1", "t2", "t3", "at2", "js")
+_TL_TYPES = {
+    "at": "TIMESTAMPTZ", "on_date": "DATE", "title": "TEXT", "n1": "BIGINT", "b1": "BOOLEAN",
+    "t1": "TEXT", "t2": "TEXT", "t3": "TEXT", "at2": "TIMESTAMPTZ", "js": "JSONB",
+}  # fmt: skip
+_DOCUMENTS = {"order": Order, "invoice": Invoice, "shipment": Shipment, "payment": Payment}
 
-    for row in await Interaction.filter(deal_id=deal_id).order_by("-starts_at", "-id").limit(top):
-        items.append(
-            TimelineItem(
-                at=row.starts_at,
-                kind="interaction" if row.done else "planned_interaction",
-                ref_id=row.id,
-                title=row.subject,
-                data={
-                    "interaction_kind": row.kind.value,
-                    "direction": row.direction.value,
-                    "result": row.result,
-                    "owner_id": row.owner_id,
-                },
-            )
+
+def _tl_branch(
+    src: str, model: type, order_by: str, where: str = "", **columns: str
+) -> tuple[str, str]:
+    """One source of the timeline: the inner SELECT, limited, and the `src` it is tagged with."""
+    values = [f"'{src}' AS src", "id"]
+    for name in _TL_COLUMNS[2:]:
+        expr = columns.get(name)
+        values.append(f"{expr} AS {name}" if expr else f"CAST(NULL AS {_TL_TYPES[name]}) AS {name}")
+    table = model._meta.db_table
+    sql = (
+        f"SELECT * FROM (SELECT {', '.join(values)} FROM {table}"
+        f" WHERE deal_id = ?{where} ORDER BY {order_by} DESC, id DESC LIMIT ?) AS tl_{src}"
+    )
+    return src, sql
+
+
+_TL_BRANCHES = [
+    _tl_branch(
+        "interaction", Interaction, "starts_at", at="starts_at", title="subject",
+        n1="owner_id", b1="done", t1="kind", t2="direction", t3="result",
+    ),
+    _tl_branch("event", DealEvent, "at", at="at", title="action", n1="actor_id", js="data"),
+    _tl_branch(
+        "task", Task, "created_at", at="created_at", title="title", n1="performer_id",
+        t1="status", at2="due_at",
+    ),
+    _tl_branch(
+        "task_done", Task, "completed_at", " AND completed_at IS NOT NULL",
+        at="completed_at", title="title", t1="status", t3="result",
+    ),
+    _tl_branch(
+        "email", EmailMessage, "received_at", at="received_at", title="subject",
+        b1="outgoing", t1="from_address", at2="sent_at",
+    ),
+    *(
+        _tl_branch(
+            kind, model, "date", on_date="date", title="number", n1="amount_minor",
+            t1="currency", t2="status",
         )
-    for event in await DealEvent.filter(deal_id=deal_id).order_by("-at", "-id").limit(top):
-        items.append(
-            TimelineItem(
-                at=event.at,
-                kind="event",
-                ref_id=event.id,
-                title=event.action,
-                data={"actor_id": event.actor_id, **(event.data or {})},
-            )
+        for kind, model in _DOCUMENTS.items()
+    ),
+    _tl_branch("file", FileLink, "created_at", at="created_at", title="name", n1="file_id"),
+]  # fmt: skip
+_TL_SQL = " UNION ALL ".join(sql for _, sql in _TL_BRANCHES)
+# the deal itself: a row tells that it exists (unless the caller has just loaded it)
+_TL_DEAL_SQL = (
+    "SELECT 'deal' AS src, id, "
+    + ", ".join(f"CAST(NULL AS {_TL_TYPES[name]}) AS {name}" for name in _TL_COLUMNS[2:])
+    + f" FROM {Deal._meta.db_table} WHERE id = ?"
+)
+_TL_FIELDS = {
+    "interaction": Interaction, "event": DealEvent, "task": Task, "task_done": Task,
+    "email": EmailMessage, "file": FileLink,
+}  # fmt: skip
+
+
+def _column(model: type, field: str, value: Any) -> Any:
+    """A column as Tortoise reads it (aware datetimes from SQLite's text, dates, JSON)."""
+    return model._meta.fields_map[field].to_python_value(value)
+
+
+def _timeline_item(row: dict[str, Any]) -> TimelineItem:
+    src, ref_id = row["src"], int(row["id"])
+    if src in _DOCUMENTS:
+        day = _column(Order, "date", row["on_date"])
+        return TimelineItem(
+            at=_on_date(day),
+            kind=src,
+            ref_id=ref_id,
+            title=row["title"],
+            data={
+                "amount_minor": int(row["n1"]),
+                "currency": row["t1"],
+                "status": row["t2"],
+                "date": day,
+            },
         )
-    tasks = Task.filter(deal_id=deal_id)
-    for task in await tasks.order_by("-created_at", "-id").limit(top):
-        items.append(
-            TimelineItem(
-                at=task.created_at,
-                kind="task",
-                ref_id=task.id,
-                title=task.title,
-                data={
-                    "status": task.status.value,
-                    "performer_id": task.performer_id,
-                    "due_at": task.due_at,
-                },
-            )
+    at = _column(_TL_FIELDS[src], "created_at", row["at"])
+    if src == "interaction":
+        return TimelineItem(
+            at=at,
+            kind="interaction" if row["b1"] else "planned_interaction",
+            ref_id=ref_id,
+            title=row["title"],
+            data={
+                "interaction_kind": row["t1"],
+                "direction": row["t2"],
+                "result": row["t3"],
+                "owner_id": row["n1"],
+            },
         )
-    done = tasks.filter(completed_at__isnull=False)
-    for task in await done.order_by("-completed_at", "-id").limit(top):
-        items.append(
-            TimelineItem(
-                at=task.completed_at,
-                kind="task_done",
-                ref_id=task.id,
-                title=task.title,
-                data={"status": task.status.value, "result": task.result},
-            )
+    if src == "event":
+        data = _column(DealEvent, "data", row["js"])
+        return TimelineItem(
+            at=at,
+            kind="event",
+            ref_id=ref_id,
+            title=row["title"],
+            data={"actor_id": row["n1"], **(data or {})},
         )
-    for mail in (
-        await EmailMessage.filter(deal_id=deal_id).order_by("-received_at", "-id").limit(top)
-    ):
-        items.append(
-            TimelineItem(
-                at=mail.received_at,
-                kind="email",
-                ref_id=mail.id,
-                title=mail.subject,
-                data={
-                    "from": mail.from_address,
-                    "outgoing": mail.outgoing,
-                    "sent_at": mail.sent_at,
-                },
-            )
+    if src == "task":
+        return TimelineItem(
+            at=at,
+            kind="task",
+            ref_id=ref_id,
+            title=row["title"],
+            data={
+                "status": row["t1"],
+                "performer_id": row["n1"],
+                "due_at": _column(Task, "due_at", row["at2"]),
+            },
         )
-    for kind, model in (
-        ("order", Order), ("invoice", Invoice), ("shipment", Shipment), ("payment", Payment),
-    ):  # fmt: skip
-        for doc in await model.filter(deal_id=deal_id).order_by("-date", "-id").limit(top):
-            items.append(
-                TimelineItem(
-                    at=_on_date(doc.date),
-                    kind=kind,
-                    ref_id=doc.id,
-                    title=doc.number,
-                    data={
-                        "amount_minor": doc.amount_minor,
-                        "currency": doc.currency,
-                        "status": doc.status.value,
-                        "date": doc.date,
-                    },
-                )
-            )
-    for link in await FileLink.filter(deal_id=deal_id).order_by("-created_at", "-id").limit(top):
-        items.append(
-            TimelineItem(
-                at=link.created_at,
-                kind="file",
-                ref_id=link.id,
-                title=link.name,
-                data={"file_id": link.file_id},
-            )
+    if src == "task_done":
+        return TimelineItem(
+            at=at,
+            kind="task_done",
+            ref_id=ref_id,
+            title=row["title"],
+            data={"status": row["t1"], "result": row["t3"]},
         )
+    if src == "email":
+        return TimelineItem(
+            at=at,
+            kind="email",
+            ref_id=ref_id,
+            title=row["title"],
+            data={
+                "from": row["t1"],
+                "outgoing": bool(row["b1"]),
+                "sent_at": _column(EmailMessage, "sent_at", row["at2"]),
+            },
+        )
+    return TimelineItem(
+        at=at, kind="file", ref_id=ref_id, title=row["title"], data={"file_id": row["n1"]}
+    )
+
+
+async def list_deal_timeline(
+    deal_id: int, *, limit: int = 30, offset: int = 0, deal_checked: bool = False
+) -> list[TimelineItem]:
+    """Newest first. One statement: every source's newest `offset + limit` rows, merged.
+
+    `deal_checked`: the caller has just loaded the deal (e.g. through services.access), so
+    its existence is not checked again; otherwise NotFound for a deal that does not exist."""
+    deal_id, top = int(deal_id), offset + limit
+    args: list[object] = []
+    for _ in _TL_BRANCHES:
+        args += [deal_id, top]
+    sql = _TL_SQL
+    if not deal_checked:
+        sql = f"{sql} UNION ALL {_TL_DEAL_SQL}"
+        args.append(deal_id)
+    rows = await fetch(sql, args)
+    if not deal_checked and not any(row["src"] == "deal" for row in rows):
+        raise NotFound("not_found", what="deal")
+    items = [_timeline_item(row) for row in rows if row["src"] != "deal"]
     items.sort(key=lambda item: (item.at, -_ORDER_OF_KIND[item.kind], item.ref_id), reverse=True)
     return items[offset:top]

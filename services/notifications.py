@@ -278,6 +278,28 @@ async def reset_subscription(employee_id: int, digest: str) -> SubscriptionRow:
     return _row(spec, default, None)
 
 
+@dataclass(frozen=True, slots=True)
+class DigestScope:
+    """Whose figures the employee's digests carry: `company` (an admin), `team` (a head of sales
+    with a team; `team` is its name) or `own` (a manager, or a head without a team). The same
+    rule as the digests themselves (`services.analytics.resolve_scope`); not a setting."""
+
+    scope: str
+    team: str = ""
+
+
+async def get_digest_scope(employee_id: int) -> DigestScope:
+    employee = await Employee.get_or_none(id=employee_id).values("role", "team__name")
+    if employee is None:
+        raise NotFound("not_found", what="employee")
+    role = Role(employee["role"])
+    if role is Role.ADMIN:
+        return DigestScope("company")
+    if role is Role.HEAD and employee["team__name"] is not None:
+        return DigestScope("team", employee["team__name"])
+    return DigestScope("own")
+
+
 # --- recipients and their slots -----------------------------------------------------------------
 
 

@@ -21,7 +21,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from pypika_tortoise.queries import Table
 from tortoise.expressions import Q, Subquery
@@ -75,6 +75,8 @@ LEGAL_FORM_WORDS = (
 )  # fmt: skip
 _LEGAL_FORM_KEYS = tuple(search_key(word) for word in LEGAL_FORM_WORDS)
 
+_M = TypeVar("_M", bound=Model)
+
 
 # --- small helpers ------------------------------------------------------------------------------
 
@@ -83,45 +85,22 @@ def _invalid(field_name: str, reason: str, **extra: Any) -> ValidationFailed:
     return ValidationFailed("invalid", field=field_name, reason=reason, **extra)
 
 
+async def _get_one(model: type[_M], record_id: int, what: str, **extra: Any) -> _M:
+    """The record with this id, or `NotFound` naming `what` it is."""
+    record = await model.get_or_none(id=record_id)
+    if record is None:
+        raise NotFound("not_found", what=what, id=record_id, **extra)
+    return record
+
+
 async def get_partner(partner_id: int) -> Partner:
-    partner = await Partner.get_or_none(id=partner_id)
-    if partner is None:
-        raise NotFound("not_found", what="partner", id=partner_id)
-    return partner
+    return await _get_one(Partner, partner_id, "partner")
 
 
 async def find_partner_by_external_id(external_id: str) -> Partner | None:
     if not external_id:
         return None
     return await Partner.get_or_none(external_id=external_id.strip())
-
-
-async def _get_employee(employee_id: int, field_name: str = "main_manager") -> Employee:
-    employee = await Employee.get_or_none(id=employee_id)
-    if employee is None:
-        raise NotFound("not_found", what="employee", id=employee_id, field=field_name)
-    return employee
-
-
-async def _get_contact(contact_id: int) -> ContactPerson:
-    contact = await ContactPerson.get_or_none(id=contact_id)
-    if contact is None:
-        raise NotFound("not_found", what="contact", id=contact_id)
-    return contact
-
-
-async def _get_counterparty(counterparty_id: int) -> Counterparty:
-    counterparty = await Counterparty.get_or_none(id=counterparty_id)
-    if counterparty is None:
-        raise NotFound("not_found", what="counterparty", id=counterparty_id)
-    return counterparty
-
-
-async def _get_link_kind(kind_id: int) -> PartnerLinkKind:
-    kind = await PartnerLinkKind.get_or_none(id=kind_id)
-    if kind is None:
-        raise NotFound("not_found", what="link_kind", id=kind_id)
-    return kind
 
 
 def _key(text: str, max_len: int) -> str:
@@ -338,6 +317,14 @@ async def _insert(model: type[Model], rows: Sequence[dict[str, Any]]) -> list[An
         for record in temporary:
             record.external_id = None
     return records
+
+
+async def _update_values(model: type[Model], items: Sequence[tuple[int, dict[str, Any]]]) -> None:
+    """Write checked field values, (id, {field: value}), stamping `updated_at`."""
+    now = clock.now()
+    for record_id, values in items:
+        if values:
+            await model.filter(id=record_id).update(**values, updated_at=now)
 
 
 @dataclass
@@ -816,10 +803,7 @@ async def _write_partners(items: Sequence[_PartnerInput]) -> list[Partner]:
 
 async def _update_partners(items: Sequence[tuple[int, _PartnerInput]]) -> None:
     """Write checked changes; contact information of the given kinds and segments replaced."""
-    now = clock.now()
-    for partner_id, data in items:
-        if data.values:
-            await Partner.filter(id=partner_id).update(**data.values, updated_at=now)
+    await _update_values(Partner, [(pk, data.values) for pk, data in items])
     await _write_infos(
         "partner", [(pk, data.infos, data.info_kinds) for pk, data in items if data.info_kinds]
     )
@@ -1312,13 +1296,6 @@ async def _write_counterparties(items: Sequence[dict[str, Any]]) -> list[Counter
     return await _insert(Counterparty, items)
 
 
-async def _update_counterparties(items: Sequence[tuple[int, dict[str, Any]]]) -> None:
-    now = clock.now()
-    for counterparty_id, values in items:
-        if values:
-            await Counterparty.filter(id=counterparty_id).update(**values, updated_at=now)
-
-
 async def create_counterparty(
     *,
     partner_id: int,
@@ -1358,15 +1335,15 @@ async def create_counterparty(
 
 
 async def update_counterparty(counterparty_id: int, **changes: Any) -> Counterparty:
-    counterparty = await _get_counterparty(counterparty_id)
+    counterparty = await _get_one(Counterparty, counterparty_id, "counterparty")
     confirm = bool(changes.pop("confirm_duplicates", False))
     values = _single(await _prepare_counterparties([(None, changes, counterparty)]))
     if not confirm:
         await _counterparty_duplicates(values, counterparty.id)
     if values:
         async with in_transaction():
-            await _update_counterparties([(counterparty.id, values)])
-    return await _get_counterparty(counterparty.id)
+            await _update_values(Counterparty, [(counterparty.id, values)])
+    return await _get_one(Counterparty, counterparty.id, "counterparty")
 
 
 async def bulk_create_counterparties(rows: Sequence[CounterpartyInput]) -> list[int]:
@@ -1399,6 +1376,17 @@ async def _existing_ids(model: type[Model], ids: Iterable[int]) -> set[int]:
     return found
 
 
+def _in_order_of(
+    changes: Sequence[tuple[int, Any]], rows: Sequence[int], prepared: Sequence[Any], what: str
+) -> list[Any]:
+    """The checked changes of the found records (at `rows` of `changes`) in the order of
+    `changes`, `NotFound` for the records that do not exist."""
+    results: list[Any] = [NotFound("not_found", what=what, id=pk) for pk, _ in changes]
+    for row, result in zip(rows, prepared, strict=True):
+        results[row] = result
+    return results
+
+
 async def bulk_update_counterparties(changes: Sequence[tuple[int, dict[str, Any]]]) -> None:
     """Apply many `update_counterparty` changes, (counterparty id, {field: value}), checked in
     order against the current values, in the caller's transaction; no duplicate warning. All
@@ -1411,14 +1399,12 @@ async def bulk_update_counterparties(changes: Sequence[tuple[int, dict[str, Any]
     prepared = await _prepare_counterparties(
         [(None, dict(values), current[pk]) for _, pk, values in found]
     )
-    results: list[Any] = [NotFound("not_found", what="counterparty", id=pk) for pk, _ in changes]
-    for (row, _, _), result in zip(found, prepared, strict=True):
-        results[row] = result
+    results = _in_order_of(changes, [row for row, _, _ in found], prepared, "counterparty")
     if errors := _errors(results):
         raise _bulk_error(errors)
     async with in_transaction():
-        await _update_counterparties(
-            [(pk, values) for (pk, _), values in zip(changes, results, strict=True)]
+        await _update_values(
+            Counterparty, [(pk, values) for (pk, _), values in zip(changes, results, strict=True)]
         )
 
 
@@ -1551,10 +1537,7 @@ async def _write_contacts(items: Sequence[_ContactInput]) -> list[ContactPerson]
 
 
 async def _update_contacts(items: Sequence[tuple[int, _ContactInput]]) -> None:
-    now = clock.now()
-    for contact_id, data in items:
-        if data.values:
-            await ContactPerson.filter(id=contact_id).update(**data.values, updated_at=now)
+    await _update_values(ContactPerson, [(pk, data.values) for pk, data in items])
     await _write_infos(
         "contact", [(pk, data.infos, data.info_kinds) for pk, data in items if data.info_kinds]
     )
@@ -1594,11 +1577,11 @@ async def create_contact(
 
 async def update_contact(contact_id: int, **changes: Any) -> ContactPerson:
     """Change the given fields; `phones` and `emails` replace the contact's ones."""
-    contact = await _get_contact(contact_id)
+    contact = await _get_one(ContactPerson, contact_id, "contact")
     data = _single(await _prepare_contacts([(None, changes, contact.id)]))
     async with in_transaction():
         await _update_contacts([(contact.id, data)])
-    return await _get_contact(contact.id)
+    return await _get_one(ContactPerson, contact.id, "contact")
 
 
 async def bulk_create_contacts(rows: Sequence[ContactInput]) -> list[int]:
@@ -1625,9 +1608,7 @@ async def bulk_update_contacts(changes: Sequence[tuple[int, dict[str, Any]]]) ->
     existing = await _existing_ids(ContactPerson, [pk for pk, _ in changes])
     found = [(row, pk, values) for row, (pk, values) in enumerate(changes) if pk in existing]
     prepared = await _prepare_contacts([(None, dict(values), pk) for _, pk, values in found])
-    results: list[Any] = [NotFound("not_found", what="contact", id=pk) for pk, _ in changes]
-    for (row, _, _), result in zip(found, prepared, strict=True):
-        results[row] = result
+    results = _in_order_of(changes, [row for row, _, _ in found], prepared, "contact")
     if errors := _errors(results):
         raise _bulk_error(errors)
     async with in_transaction():
@@ -1692,6 +1673,45 @@ async def find_contacts_by_email(email: str) -> list[ContactRow]:
 # --- links --------------------------------------------------------------------------------------
 
 
+async def _create_link(
+    model: type[_M], ends: dict[str, Model], kind: PartnerLinkKind, target_name: str, **values: Any
+) -> _M:
+    """A link of `kind` between `ends` ({"from_…": source, "to_…": target}), or
+    `DuplicateFound` when the same link is there already."""
+    existing = await model.get_or_none(**ends, kind=kind)
+    if existing is not None:
+        raise DuplicateFound(
+            "duplicate", existing=f"{kind.name}: {target_name}", candidates=[existing.id]
+        )
+    async with in_transaction():
+        return await model.create(**ends, kind=kind, **values)
+
+
+async def _remove_link(model: type[Model], link_id: int) -> None:
+    async with in_transaction():
+        deleted = await model.filter(id=link_id).delete()
+    if not deleted:
+        raise NotFound("not_found", what="link", id=link_id)
+
+
+def _link_row(row: dict[str, Any], outgoing: bool, other_id: int, **other: Any) -> LinkRow:
+    """A link read from one end: `kind.name` going out, `kind.reverse_name` coming in."""
+    return LinkRow(
+        id=row["id"],
+        kind_id=row["kind_id"],
+        name=row["kind_name"] if outgoing else row["kind_reverse"],
+        other_id=other_id,
+        other_name=row["to_name"] if outgoing else row["from_name"],
+        outgoing=outgoing,
+        comment=row["comment"],
+        **other,
+    )
+
+
+def _sorted_links(links: list[LinkRow]) -> list[LinkRow]:
+    return sorted(links, key=lambda link: (sort_key(link.name), sort_key(link.other_name), link.id))
+
+
 async def link_partners(
     from_partner_id: int,
     to_partner_id: int,
@@ -1705,26 +1725,18 @@ async def link_partners(
         raise _invalid("partner", "self_link")
     source = await get_partner(from_partner_id)
     target = await get_partner(to_partner_id)
-    kind = await _get_link_kind(kind_id)
+    kind = await _get_one(PartnerLinkKind, kind_id, "link_kind")
     comment = v.check_text(comment, "comment", COMMENT_MAX)
     if author_id is not None:
-        await _get_employee(author_id, "employee")
-    existing = await PartnerLink.get_or_none(from_partner=source, to_partner=target, kind=kind)
-    if existing is not None:
-        raise DuplicateFound(
-            "duplicate", existing=f"{kind.name}: {target.name}", candidates=[existing.id]
-        )
-    async with in_transaction():
-        return await PartnerLink.create(
-            from_partner=source, to_partner=target, kind=kind, comment=comment, author_id=author_id
-        )
+        await _get_one(Employee, author_id, "employee", field="employee")
+    ends = {"from_partner": source, "to_partner": target}
+    return await _create_link(
+        PartnerLink, ends, kind, target.name, comment=comment, author_id=author_id
+    )
 
 
 async def remove_partner_link(link_id: int) -> None:
-    async with in_transaction():
-        deleted = await PartnerLink.filter(id=link_id).delete()
-    if not deleted:
-        raise NotFound("not_found", what="link", id=link_id)
+    await _remove_link(PartnerLink, link_id)
 
 
 async def list_partner_links(partner_id: int) -> list[LinkRow]:
@@ -1736,21 +1748,13 @@ async def list_partner_links(partner_id: int) -> list[LinkRow]:
         kind_name="kind__name", kind_reverse="kind__reverse_name",
         from_name="from_partner__name", to_name="to_partner__name",
     )  # fmt: skip
-    links = [
-        LinkRow(
-            id=row["id"],
-            kind_id=row["kind_id"],
-            name=row["kind_name"] if outgoing else row["kind_reverse"],
-            other_id=row["to_partner_id"] if outgoing else row["from_partner_id"],
-            other_name=row["to_name"] if outgoing else row["from_name"],
-            outgoing=outgoing,
-            comment=row["comment"],
-        )
-        for row in rows
-        for outgoing in [row["from_partner_id"] == partner_id]
-    ]
-    links.sort(key=lambda link: (sort_key(link.name), sort_key(link.other_name), link.id))
-    return links
+    return _sorted_links(
+        [
+            _link_row(row, outgoing, row["to_partner_id"] if outgoing else row["from_partner_id"])
+            for row in rows
+            for outgoing in [row["from_partner_id"] == partner_id]
+        ]
+    )
 
 
 async def link_contacts(
@@ -1760,26 +1764,16 @@ async def link_contacts(
     links: `kind.name` from the source, `kind.reverse_name` from the target."""
     if from_contact_id == to_contact_id:
         raise _invalid("contact", "self_link")
-    source = await _get_contact(from_contact_id)
-    target = await _get_contact(to_contact_id)
-    kind = await _get_link_kind(kind_id)
+    source = await _get_one(ContactPerson, from_contact_id, "contact")
+    target = await _get_one(ContactPerson, to_contact_id, "contact")
+    kind = await _get_one(PartnerLinkKind, kind_id, "link_kind")
     comment = v.check_text(comment, "comment", COMMENT_MAX)
-    existing = await ContactLink.get_or_none(from_contact=source, to_contact=target, kind=kind)
-    if existing is not None:
-        raise DuplicateFound(
-            "duplicate", existing=f"{kind.name}: {target.full_name}", candidates=[existing.id]
-        )
-    async with in_transaction():
-        return await ContactLink.create(
-            from_contact=source, to_contact=target, kind=kind, comment=comment
-        )
+    ends = {"from_contact": source, "to_contact": target}
+    return await _create_link(ContactLink, ends, kind, target.full_name, comment=comment)
 
 
 async def remove_contact_link(link_id: int) -> None:
-    async with in_transaction():
-        deleted = await ContactLink.filter(id=link_id).delete()
-    if not deleted:
-        raise NotFound("not_found", what="link", id=link_id)
+    await _remove_link(ContactLink, link_id)
 
 
 async def list_contact_links(contact_id: int) -> list[LinkRow]:
@@ -1798,20 +1792,15 @@ async def list_contact_links(contact_id: int) -> list[LinkRow]:
         outgoing = row["from_contact_id"] == contact_id
         other_partner = row["to_partner_id"] if outgoing else row["from_partner_id"]
         links.append(
-            LinkRow(
-                id=row["id"],
-                kind_id=row["kind_id"],
-                name=row["kind_name"] if outgoing else row["kind_reverse"],
-                other_id=row["to_contact_id"] if outgoing else row["from_contact_id"],
-                other_name=row["to_name"] if outgoing else row["from_name"],
-                outgoing=outgoing,
-                comment=row["comment"],
+            _link_row(
+                row,
+                outgoing,
+                row["to_contact_id"] if outgoing else row["from_contact_id"],
                 other_partner_id=other_partner,
                 other_partner_name=partner_names.get(other_partner),
             )
         )
-    links.sort(key=lambda link: (sort_key(link.name), sort_key(link.other_name), link.id))
-    return links
+    return _sorted_links(links)
 
 
 # --- the new-partner wizard ---------------------------------------------------------------------

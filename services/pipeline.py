@@ -393,6 +393,15 @@ async def load_default_pipelines() -> LoadReport:
     return report
 
 
+async def ensure_default_pipelines() -> LoadReport | None:
+    """The shipped kinds on a database that has no process kind at all (a fresh install can
+    take deals at once); None when any kind exists, so an administrator's kinds and edits are
+    never overwritten on start."""
+    if await DealKind.exists():
+        return None
+    return await load_default_pipelines()
+
+
 async def _upsert_kind(spec: KindSpec, report: LoadReport) -> None:
     kind = await DealKind.filter(code=spec.code).order_by("-version").first()
     if kind is None:

@@ -41,22 +41,28 @@ stage's ``rot_days``, the probability is halved for every further ``rot_days`` i
 deal is kept within 1..99 % so that no figure reads as already decided (Odoo's PR #128237).
 
 Every count is an SQL aggregation (COUNT with CASE, GROUP BY), the same on SQLite and
-PostgreSQL.
+PostgreSQL. A deal's explanation reads the deal (unless the caller passes it) and then every
+count in one plain-SQL statement: the card is shown on every button press, and building a
+query through the ORM costs more than running a small one.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from tortoise.expressions import Q
 from tortoise.functions import Count
+from tortoise.models import Model
 
 from core import clock
 from core.errors import NotFound, ValidationFailed
 from core.i18n import N_, register_messages
 from models import Deal, DealStageLog, Stage
 from models.base import DealStatus
+from services.analytics.common import fetch
 
 METHODS = ("shrunk", "bayes")
 DEFAULT_METHOD = "shrunk"  # better Brier score and log loss on the backtest (bench/)
@@ -221,119 +227,222 @@ async def stage_rates(kind_id: int) -> dict[int, Rate]:
 
 
 @dataclass(frozen=True)
-class _StageCounts:
-    stage: Rate  # finished deals that reached the stage
-    owner: Rate  # ... of them, the owner's
-    partner: Rate | None  # ... of them, the client's
+class _DealFacts:
+    """What the explanation reads of a deal (from a loaded `Deal` or one plain-SQL row)."""
 
+    id: int
+    status: DealStatus
+    kind_id: int
+    owner_id: int
+    partner_id: int | None
+    stage_id: int | None
+    manual_probability: int | None
+    last_activity_at: dt.datetime | None
+    started_at: dt.datetime | None
 
-async def _stage_counts(stage_id: int, owner_id: int, partner_id: int | None) -> _StageCounts:
-    won, lost = DealStatus.WON, DealStatus.LOST
-
-    def count(**where: object) -> Count:
-        return Count("deal_id", distinct=True, _filter=Q(**where))
-
-    rows = (
-        await DealStageLog.filter(stage_id=stage_id, deal__status__in=DECIDED)
-        .annotate(
-            won=count(deal__status=won),
-            lost=count(deal__status=lost),
-            owner_won=count(deal__status=won, deal__owner_id=owner_id),
-            owner_lost=count(deal__status=lost, deal__owner_id=owner_id),
-            partner_won=count(deal__status=won, deal__partner_id=partner_id or 0),
-            partner_lost=count(deal__status=lost, deal__partner_id=partner_id or 0),
+    @classmethod
+    def of(cls, deal: Deal) -> _DealFacts:
+        return cls(
+            id=deal.id,
+            status=DealStatus(deal.status),
+            kind_id=deal.kind_id,
+            owner_id=deal.owner_id,
+            partner_id=deal.partner_id,
+            stage_id=deal.stage_id,
+            manual_probability=deal.manual_probability,
+            last_activity_at=deal.last_activity_at,
+            started_at=deal.started_at,
         )
-        .group_by("stage_id")
-        .values("won", "lost", "owner_won", "owner_lost", "partner_won", "partner_lost")
-    )
-    r = {key: int(value) for key, value in rows[0].items()} if rows else {}
-    return _StageCounts(
-        stage=Rate(r.get("won", 0), r.get("lost", 0)),
-        owner=Rate(r.get("owner_won", 0), r.get("owner_lost", 0)),
-        partner=Rate(r.get("partner_won", 0), r.get("partner_lost", 0)) if partner_id else None,
-    )
 
 
 @dataclass(frozen=True)
-class _KindCounts:
-    kind: Rate
-    owner: Rate
-    partner: Rate | None
+class _StageFacts:
+    id: int
+    order: int
+    default_probability: int
+    rot_days: int | None
+
+
+@dataclass(frozen=True)
+class _Counts:
+    """Everything the methods count, read by one statement (`_read_counts`)."""
+
+    kind: Rate  # the kind's finished deals
+    owner: Rate  # ... of them, the owner's
+    partner: Rate | None  # ... of them, the client's
     owners: int  # distinct owners among the kind's finished deals
     partners: int  # distinct clients among them
     with_partner: Rate  # finished deals of the kind that have a client
+    stage: _StageFacts | None  # the deal's stage
+    company: Rate  # all finished deals (shrunk only)
+    at_stage: Rate  # finished deals that reached the deal's stage (shrunk only)
+    owner_at_stage: Rate  # ... of them, the owner's
+    partner_at_stage: Rate | None  # ... of them, the client's
+    lost_here: int  # the kind's lost deals lost at or after the deal's stage (bayes only)
+    entered: dt.datetime | None  # when the deal entered its current stage (open log row)
 
 
-async def _kind_counts(kind_id: int, owner_id: int, partner_id: int | None) -> _KindCounts:
-    won, lost = DealStatus.WON, DealStatus.LOST
-    has_partner = Q(partner_id__isnull=False)
-    rows = (
-        await Deal.filter(kind_id=kind_id, status__in=DECIDED)
-        .annotate(
-            won=Count("id", _filter=Q(status=won)),
-            lost=Count("id", _filter=Q(status=lost)),
-            owner_won=Count("id", _filter=Q(status=won, owner_id=owner_id)),
-            owner_lost=Count("id", _filter=Q(status=lost, owner_id=owner_id)),
-            partner_won=Count("id", _filter=Q(status=won, partner_id=partner_id or 0)),
-            partner_lost=Count("id", _filter=Q(status=lost, partner_id=partner_id or 0)),
-            owners=Count("owner_id", distinct=True),
-            partners=Count("partner_id", distinct=True),
-            won_with_partner=Count("id", _filter=Q(has_partner, status=won)),
-            lost_with_partner=Count("id", _filter=Q(has_partner, status=lost)),
+def _when(model: type[Model], field: str, value: object) -> Any:
+    """A column as Tortoise reads it (aware datetimes from SQLite's text, too)."""
+    return model._meta.fields_map[field].to_python_value(value)
+
+
+_DEAL_SQL = (
+    "SELECT id, status, kind_id, owner_id, partner_id, stage_id, manual_probability,"
+    " last_activity_at, started_at FROM deal WHERE id = ?"
+)
+
+
+async def _read_deal(deal_id: int) -> _DealFacts | None:
+    rows = await fetch(_DEAL_SQL, [deal_id])
+    if not rows:
+        return None
+    row = rows[0]
+    return _DealFacts(
+        id=int(row["id"]),
+        status=DealStatus(row["status"]),
+        kind_id=int(row["kind_id"]),
+        owner_id=int(row["owner_id"]),
+        partner_id=row["partner_id"],
+        stage_id=row["stage_id"],
+        manual_probability=row["manual_probability"],
+        last_activity_at=_when(Deal, "last_activity_at", row["last_activity_at"]),
+        started_at=_when(Deal, "started_at", row["started_at"]),
+    )
+
+
+async def _read_counts(deal: _DealFacts, method: str) -> _Counts:
+    """One statement: conditional COUNTs over the kind's finished deals, and for the deal's
+    stage its row and what the method needs (the same on SQLite and PostgreSQL)."""
+    won, lost = DealStatus.WON.value, DealStatus.LOST.value
+    owner, partner = deal.owner_id, deal.partner_id or 0
+    columns = ["k.*"]
+    sources = [
+        "(SELECT COUNT(CASE WHEN status = ? THEN 1 END) AS won,"
+        " COUNT(CASE WHEN status = ? THEN 1 END) AS lost,"
+        " COUNT(CASE WHEN status = ? AND owner_id = ? THEN 1 END) AS owner_won,"
+        " COUNT(CASE WHEN status = ? AND owner_id = ? THEN 1 END) AS owner_lost,"
+        " COUNT(CASE WHEN status = ? AND partner_id = ? THEN 1 END) AS partner_won,"
+        " COUNT(CASE WHEN status = ? AND partner_id = ? THEN 1 END) AS partner_lost,"
+        " COUNT(DISTINCT owner_id) AS owners, COUNT(DISTINCT partner_id) AS partners,"
+        " COUNT(CASE WHEN status = ? AND partner_id IS NOT NULL THEN 1 END) AS won_wp,"
+        " COUNT(CASE WHEN status = ? AND partner_id IS NOT NULL THEN 1 END) AS lost_wp"
+        " FROM deal WHERE kind_id = ? AND status IN (?, ?)) k"
+    ]
+    args: list[object] = [won, lost, won, owner, lost, owner, won, partner, lost, partner]
+    args += [won, lost, deal.kind_id, won, lost]
+    if method == "shrunk":
+        columns.append("c.*")
+        sources.append(
+            "(SELECT COUNT(CASE WHEN status = ? THEN 1 END) AS c_won,"
+            " COUNT(CASE WHEN status = ? THEN 1 END) AS c_lost"
+            " FROM deal WHERE status IN (?, ?)) c"
         )
-        .group_by("kind_id")
-        .values(
-            "won",
-            "lost",
-            "owner_won",
-            "owner_lost",
-            "partner_won",
-            "partner_lost",
-            "owners",
-            "partners",
-            "won_with_partner",
-            "lost_with_partner",
+        args += [won, lost, won, lost]
+    if deal.stage_id is not None:
+        columns.append("e.*")
+        sources.append(
+            "(SELECT MAX(entered_at) AS entered FROM deal_stage_log"
+            " WHERE deal_id = ? AND stage_id = ? AND left_at IS NULL) e"
         )
+        args += [deal.id, deal.stage_id]
+        if method == "shrunk":
+            columns.append("s.*")
+            sources.append(
+                "(SELECT COUNT(DISTINCT CASE WHEN d.status = ? THEN d.id END) AS s_won,"
+                " COUNT(DISTINCT CASE WHEN d.status = ? THEN d.id END) AS s_lost,"
+                " COUNT(DISTINCT CASE WHEN d.status = ? AND d.owner_id = ? THEN d.id END)"
+                " AS s_owner_won,"
+                " COUNT(DISTINCT CASE WHEN d.status = ? AND d.owner_id = ? THEN d.id END)"
+                " AS s_owner_lost,"
+                " COUNT(DISTINCT CASE WHEN d.status = ? AND d.partner_id = ? THEN d.id END)"
+                " AS s_partner_won,"
+                " COUNT(DISTINCT CASE WHEN d.status = ? AND d.partner_id = ? THEN d.id END)"
+                " AS s_partner_lost"
+                " FROM deal_stage_log l JOIN deal d ON d.id = l.deal_id"
+                " WHERE l.stage_id = ? AND d.status IN (?, ?)) s"
+            )
+            args += [won, lost, won, owner, lost, owner, won, partner, lost, partner]
+            args += [deal.stage_id, won, lost]
+        else:
+            columns.append("b.*")
+            sources.append(
+                "(SELECT COUNT(*) AS lost_here FROM deal d JOIN stage ds ON ds.id = d.stage_id"
+                " WHERE d.kind_id = ? AND d.status = ?"
+                ' AND ds."order" >= (SELECT "order" FROM stage WHERE id = ?)) b'
+            )
+            args += [deal.kind_id, lost, deal.stage_id]
+        columns += [
+            'st.id AS st_id, st."order" AS st_order, st.default_probability AS st_default,'
+            " st.rot_days AS st_rot_days"
+        ]
+        join = " LEFT JOIN stage st ON st.id = ?"
+        args.append(deal.stage_id)
+    else:
+        join = ""
+    sql = f"SELECT {', '.join(columns)} FROM {' CROSS JOIN '.join(sources)}{join}"
+    r = (await fetch(sql, args))[0]
+
+    def n(key: str) -> int:
+        return int(r.get(key) or 0)
+
+    def rate(prefix: str) -> Rate:
+        return Rate(n(f"{prefix}won"), n(f"{prefix}lost"))
+
+    stage = None
+    if r.get("st_id") is not None:
+        stage = _StageFacts(
+            id=int(r["st_id"]),
+            order=int(r["st_order"]),
+            default_probability=int(r["st_default"]),
+            rot_days=r["st_rot_days"],
+        )
+    entered = r.get("entered")
+    return _Counts(
+        kind=rate(""),
+        owner=rate("owner_"),
+        partner=rate("partner_") if deal.partner_id else None,
+        owners=n("owners"),
+        partners=n("partners"),
+        with_partner=Rate(n("won_wp"), n("lost_wp")),
+        stage=stage,
+        company=rate("c_"),
+        at_stage=rate("s_"),
+        owner_at_stage=rate("s_owner_"),
+        partner_at_stage=rate("s_partner_") if deal.partner_id else None,
+        lost_here=n("lost_here"),
+        entered=_when(DealStageLog, "entered_at", entered) if entered is not None else None,
     )
-    r = {key: int(value) for key, value in rows[0].items()} if rows else {}
-    return _KindCounts(
-        kind=Rate(r.get("won", 0), r.get("lost", 0)),
-        owner=Rate(r.get("owner_won", 0), r.get("owner_lost", 0)),
-        partner=Rate(r.get("partner_won", 0), r.get("partner_lost", 0)) if partner_id else None,
-        owners=r.get("owners", 0),
-        partners=r.get("partners", 0),
-        with_partner=Rate(r.get("won_with_partner", 0), r.get("lost_with_partner", 0)),
-    )
-
-
-async def _company_rate() -> Rate:
-    rows = (
-        await Deal.filter(status__in=DECIDED)
-        .annotate(n=Count("id"))
-        .group_by("status")
-        .values("status", "n")
-    )
-    by_status = {str(row["status"]): int(row["n"]) for row in rows}
-    return Rate(by_status.get(DealStatus.WON.value, 0), by_status.get(DealStatus.LOST.value, 0))
-
-
-async def _lost_at_or_after(kind_id: int, order: int) -> int:
-    return await Deal.filter(
-        kind_id=kind_id, status=DealStatus.LOST, stage__order__gte=order
-    ).count()
 
 
 # --- the explanation --------------------------------------------------------------------------
 
 
 async def explain_deal_probability(
-    deal_id: int, method: str | None = None, *, prior_deals: float = DEFAULT_PRIOR_DEALS
+    deal_id: int,
+    method: str | None = None,
+    *,
+    prior_deals: float = DEFAULT_PRIOR_DEALS,
+    deal: Deal | None = None,
 ) -> ProbabilityExplanation:
-    """A deal's win probability with every component that went into it."""
+    """A deal's win probability with every component that went into it.
+
+    `deal`: the deal with that id when the caller has just loaded it (saves reading it again).
+    Two statements (one with `deal`, none for a finished deal given as `deal`)."""
     method = configured_method(method)
-    deal = await Deal.filter(id=deal_id).select_related("stage").first()
-    if deal is None:
+    deal_id = int(deal_id)
+    if deal is not None:
+        if deal.id != deal_id:
+            raise ValueError("deal is not the deal with deal_id")
+        facts: _DealFacts | None = _DealFacts.of(deal)
+    else:
+        facts = await _read_deal(deal_id)
+    if facts is None:
         raise NotFound("not_found", what="deal")
+    return await _explain(facts, method, prior_deals)
+
+
+async def _explain(deal: _DealFacts, method: str, prior_deals: float) -> ProbabilityExplanation:
     if deal.status != DealStatus.OPEN:
         won = deal.status == DealStatus.WON
         return ProbabilityExplanation(
@@ -345,14 +454,14 @@ async def explain_deal_probability(
             note="won" if won else "lost",
             prior_deals=prior_deals,
         )
-    stage: Stage | None = deal.stage
+    counts = await _read_counts(deal, method)
+    stage = counts.stage
     base = (stage.default_probability / 100) if stage and stage.default_probability > 0 else None
-    counts = await _kind_counts(deal.kind_id, deal.owner_id, deal.partner_id)
     if method == "shrunk":
-        components, p, note = await _shrunk(deal, stage, base, counts, prior_deals)
+        components, p, note = _shrunk(deal, stage, base, counts, prior_deals)
     else:
-        components, p, note = await _bayes(deal, stage, base, counts)
-    staleness = await _staleness(deal, stage)
+        components, p, note = _bayes(deal, stage, base, counts)
+    staleness = _staleness(deal, stage, counts.entered)
     before = p
     if staleness is not None:
         p *= staleness.value / 100
@@ -372,7 +481,7 @@ def _percent(p: float) -> float:
     return round(p * 100, 2)
 
 
-def _manual(deal: Deal, weight: float, note: str) -> ProbabilityComponent | None:
+def _manual(deal: _DealFacts, weight: float, note: str) -> ProbabilityComponent | None:
     if deal.manual_probability is None:
         return None
     value = float(min(100, max(0, deal.manual_probability)))
@@ -381,10 +490,10 @@ def _manual(deal: Deal, weight: float, note: str) -> ProbabilityComponent | None
     )
 
 
-async def _shrunk(
-    deal: Deal, stage: Stage | None, base: float | None, counts: _KindCounts, k: float
+def _shrunk(
+    deal: _DealFacts, stage: _StageFacts | None, base: float | None, counts: _Counts, k: float
 ) -> tuple[tuple[ProbabilityComponent, ...], float, str]:
-    company = await _company_rate()
+    company = counts.company
     p_company = company.shrunk(base if base is not None else NEUTRAL_PRIOR, k)
     p_kind = counts.kind.shrunk(p_company, k)
     note = "" if counts.kind.decided or company.decided else "default_probability"
@@ -405,12 +514,11 @@ async def _shrunk(
     if manual is not None:
         components.append(manual)
     if stage is not None:
-        here = await _stage_counts(stage.id, deal.owner_id, deal.partner_id)
-        p_stage = here.stage.shrunk(p_kind, k)
-        components.append(rate("stage", here.stage, p_kind, "shrunk"))
-        components.append(rate("owner", here.owner, p_stage, "shrunk_to_stage"))
-        if here.partner is not None:
-            components.append(rate("partner", here.partner, p_stage, "shrunk_to_stage"))
+        p_stage = counts.at_stage.shrunk(p_kind, k)
+        components.append(rate("stage", counts.at_stage, p_kind, "shrunk"))
+        components.append(rate("owner", counts.owner_at_stage, p_stage, "shrunk_to_stage"))
+        if counts.partner_at_stage is not None:
+            components.append(rate("partner", counts.partner_at_stage, p_stage, "shrunk_to_stage"))
     else:
         components.append(rate("owner", counts.owner, p_kind, "shrunk"))
         if counts.partner is not None:
@@ -421,8 +529,8 @@ async def _shrunk(
     return tuple(components), p, note
 
 
-async def _bayes(
-    deal: Deal, stage: Stage | None, base: float | None, counts: _KindCounts
+def _bayes(
+    deal: _DealFacts, stage: _StageFacts | None, base: float | None, counts: _Counts
 ) -> tuple[tuple[ProbabilityComponent, ...], float, str]:
     a = BAYES_SMOOTHING
     kind = counts.kind
@@ -479,7 +587,7 @@ async def _bayes(
             )
         )
 
-    lost_here = await _lost_at_or_after(deal.kind_id, stage.order)
+    lost_here = counts.lost_here
     factor(
         "stage_factor",
         kind.won + a,
@@ -516,15 +624,12 @@ async def _bayes(
     return (*shown, *components), p, ""
 
 
-async def _staleness(deal: Deal, stage: Stage | None) -> ProbabilityComponent | None:
+def _staleness(
+    deal: _DealFacts, stage: _StageFacts | None, entered: dt.datetime | None
+) -> ProbabilityComponent | None:
     if stage is None or not stage.rot_days or stage.rot_days <= 0:
         return None
-    entered = (
-        await DealStageLog.filter(deal_id=deal.id, stage_id=stage.id, left_at__isnull=True)
-        .order_by("-entered_at")
-        .values_list("entered_at", flat=True)
-    )
-    moments = [m for m in (deal.last_activity_at, deal.started_at, *entered[:1]) if m is not None]
+    moments = [m for m in (deal.last_activity_at, deal.started_at, entered) if m is not None]
     idle_days = (clock.now() - max(moments)).total_seconds() / 86400
     overdue = idle_days - stage.rot_days
     if overdue <= 0:

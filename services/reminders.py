@@ -61,8 +61,14 @@ def _param_ts(db: str) -> str:
     return "?" if db == "sqlite" else "CAST(? AS TIMESTAMPTZ)"
 
 
-def _scope(column: str, owner_ids: Iterable[int] | None) -> tuple[str, list[int]]:
-    return ("1 = 1", []) if owner_ids is None else in_list(column, owner_ids)
+def _scope(column: str, ids: Iterable[int] | None) -> tuple[str, list[int]]:
+    """`column IN (ids)`, or no condition for None."""
+    return ("1 = 1", []) if ids is None else in_list(column, ids)
+
+
+def _cycle(idle_days: float, period: int) -> int:
+    """1 for the first `period` days past the limit, 2 for the next... (one reminder each)."""
+    return max(1, int(idle_days // max(period, 1)))
 
 
 # --- digest figures -----------------------------------------------------------------------------
@@ -382,8 +388,7 @@ class RottingDeal:
 
     @property
     def cycle(self) -> int:
-        """1 for the first `rot_days` past the limit, 2 for the next... (one reminder each)."""
-        return max(1, int(self.idle_days // max(self.rot_days, 1)))
+        return _cycle(self.idle_days, self.rot_days)
 
 
 async def list_rotting_deals(
@@ -398,7 +403,7 @@ async def list_rotting_deals(
     since = "COALESCE(d.last_activity_at, d.started_at)"
     idle = days_between(_param_ts(db), since, db)
     owner_sql, owner_args = _scope("d.owner_id", owner_ids)
-    deal_sql, deal_args = ("d.id = ?", [deal_id]) if deal_id is not None else ("1 = 1", [])
+    deal_sql, deal_args = _scope("d.id", None if deal_id is None else [deal_id])
     rows = await fetch(
         f"""
         SELECT d.id AS id, d.number AS number, d.title AS title, d.owner_id AS owner_id,
@@ -523,7 +528,7 @@ class CadenceDue:
 
     @property
     def cycle(self) -> int:
-        return max(1, int(self.idle_days // max(self.cadence_days, 1)))
+        return _cycle(self.idle_days, self.cadence_days)
 
 
 async def list_cadence_due(
@@ -539,9 +544,7 @@ async def list_cadence_due(
     last = "COALESCE(MAX(t.at), p.created_at)"
     idle = days_between(_param_ts(db), last, db)
     manager_sql, manager_args = _scope("p.main_manager_id", manager_ids)
-    partner_sql, partner_args = (
-        ("p.id = ?", [partner_id]) if partner_id is not None else ("1 = 1", [])
-    )
+    partner_sql, partner_args = _scope("p.id", None if partner_id is None else [partner_id])
     rows = await fetch(
         f"""
         WITH t AS (

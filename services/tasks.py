@@ -23,9 +23,10 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from core import clock
-from core.errors import AccessDenied, DomainError, NotFound, ValidationFailed
+from core.errors import DomainError, NotFound, ValidationFailed
 from models import Claim, Deal, Employee, Partner, Task
-from models.base import DealStatus, Importance, Role, TaskStatus
+from models.base import DealStatus, Importance, TaskStatus
+from services.access import get_task_for
 from services.audit import touch_deal_activity
 from services.checks import check_moment, check_text
 from services.pipeline import after_route_task_done
@@ -141,18 +142,15 @@ async def _active_employee(employee_id: int, field: str) -> Employee:
 
 
 async def _check_actor(task: Task, actor_id: int | None) -> None:
-    """The performer, the author, the deal's owner, a head or an admin may act on a task;
-    `actor_id=None` is the system (imports, jobs)."""
+    """The performer or the author may act on a task; anyone else as `services.access` decides
+    who sees a task (`get_task_for`: a manager the tasks of their own deals, a head of sales
+    their team's, an administrator any). `actor_id=None` is the system (imports, jobs)."""
     if actor_id is None or actor_id in (task.performer_id, task.author_id):
         return
     actor = await Employee.get_or_none(id=actor_id)
     if actor is None:
         raise NotFound("not_found", what="employee")
-    if actor.role in (Role.HEAD, Role.ADMIN):
-        return
-    if task.deal_id is not None and await Deal.filter(id=task.deal_id, owner_id=actor_id).exists():
-        return
-    raise AccessDenied("access_denied")
+    await get_task_for(actor, task.id)  # AccessDenied when the task is not the actor's to see
 
 
 async def _open_task(task_id: int, actor_id: int | None) -> Task:

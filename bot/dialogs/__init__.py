@@ -29,6 +29,7 @@ from models.base import Role
 FEATURES: tuple[str, ...] = (
     "bot.dialogs.menu.dialog",
     "bot.dialogs.settings.dialog",
+    "bot.dialogs.claims.dialog",
     "bot.dialogs.reports.dialog",
     "bot.dialogs.admin.dialog",
     "bot.dialogs.log_interaction.dialog",
@@ -49,6 +50,7 @@ ORDER = {
     "log_meeting": 50,
     "partners": 60,
     "tasks": 70,
+    "claims": 75,
     "reports": 80,
     "settings": 90,
 }

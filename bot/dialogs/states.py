@@ -127,3 +127,50 @@ class AdminSG(StatesGroup):
     INVITE_TEAM = State()
     INVITE_DONE = State()
     KINDS = State()
+
+
+class ClaimsSG(StatesGroup):
+    """Claims: start with no data (my claims), `{"claim_id": int}` (that claim's card) or
+    `{"partner_id": int}` (the partner's claims); see bot/dialogs/claims/dialog.py."""
+
+    LIST = State()
+    SEARCH = State()
+    CARD = State()
+    TIMELINE = State()
+    NOTE = State()
+    ATTACH = State()
+    CLOSE_OUTCOME = State()
+    CLOSE_RESOLUTION = State()
+    CLOSE_DEPARTMENT = State()
+    CLOSE_GUILTY = State()
+    REOPEN = State()
+    PLAN_TITLE = State()
+    PLAN_PERFORMER = State()
+    PLAN_DUE = State()
+    REASSIGN = State()
+    CONFIRM = State()
+
+
+class ClaimNewSG(StatesGroup):
+    """Register a claim: start with `{"deal_id": int}` (partner and basis preset),
+    `{"partner_id": int}` (partner preset) or nothing (search the partner first)."""
+
+    PARTNER_SEARCH = State()
+    PARTNER_PICK = State()
+    CAUSE = State()
+    DESCRIPTION = State()
+    AMOUNT = State()
+    RESPONSIBLE = State()
+    PHOTOS = State()
+    CONFIRM = State()
+
+
+class DigestSettingsSG(StatesGroup):
+    """Settings > Digests and reminders (started from SettingsSG.MAIN, no data)."""
+
+    LIST = State()
+    DIGEST = State()
+    HOUR = State()
+    MINUTE = State()
+    TIME_CONFIRM = State()
+    WEEKDAY = State()

@@ -10,6 +10,7 @@ service command and answers the press, or opens the dialog that does the rest:
     tn: open -> the task card; done -> complete it; snooze -> remind again in N minutes
     mn: open -> the deal card (or Log a call on the partner); done -> it took place; snooze
     pn: open -> the partner card; call -> Log a call on the partner
+    cn: open -> the claim card; take -> take the claim into work
 
 Include `build_router()` before the dialogs (`bot.handlers.BEFORE_DIALOGS`, after `commands`).
 """
@@ -24,7 +25,7 @@ from aiogram.types import CallbackQuery
 from aiogram_dialog import DialogManager, StartMode
 
 from bot.access import require_role
-from bot.dialogs.states import DealCardSG, LogInteractionSG, PartnersSG, TasksSG
+from bot.dialogs.states import ClaimsSG, DealCardSG, LogInteractionSG, PartnersSG, TasksSG
 from bot.texts.helpers import Translator
 from core import clock
 from core.errors import AccessDenied, DomainError
@@ -33,6 +34,8 @@ from jobs.callbacks import (
     DEAL_SNOOZE_DAYS,
     MEETING_SNOOZE_MINUTES,
     TASK_SNOOZE_MINUTES,
+    ClaimAction,
+    ClaimNudge,
     DealNudge,
     MeetingNudge,
     NudgeAction,
@@ -42,6 +45,7 @@ from jobs.callbacks import (
 from models.employee import Employee
 from services import agenda
 from services.access import get_deal_for, get_interaction_for, get_partner_for, get_task_for
+from services.claims import get_claim, take_into_work
 from services.interactions import mark_interaction_done
 from services.notifications import snooze_deal_reminders
 from services.tasks import complete_task, snooze_task
@@ -50,6 +54,7 @@ DEAL_SNOOZED = N_("No reminders about this deal until %(moment)s.")
 REMIND_AGAIN = N_("I will remind you at %(moment)s.")
 TASK_DONE = N_("The task is done.")
 MEETING_DONE = N_("Marked as taken place.")
+CLAIM_TAKEN = N_("The claim %(number)s is in processing.")
 MAX_SNOOZE_MINUTES = 24 * 60
 
 
@@ -210,10 +215,37 @@ async def on_partner_nudge(
         raise AccessDenied("access_denied")
 
 
+async def on_claim_nudge(
+    query: CallbackQuery,
+    callback_data: ClaimNudge,
+    dialog_manager: DialogManager,
+    employee: Employee | None = None,
+    i18n: Translator | None = None,
+) -> None:
+    """The claim is loaded through `services.claims` with the pressing employee: somebody else's
+    claim is refused (AccessDenied) and nothing opens or changes."""
+    employee = require_role(employee)
+    i18n = _i18n(i18n)
+    claim = await get_claim(callback_data.claim_id, viewer_id=employee.id)
+    action = callback_data.action
+    if action == ClaimAction.OPEN:
+        await query.answer()
+        await _open(dialog_manager, ClaimsSG.LIST, {"claim_id": claim.id})
+    elif action == ClaimAction.TAKE:
+        taken = await _command(
+            query, i18n, lambda: take_into_work(claim.id, actor_id=employee.id)
+        )
+        if taken is not None:
+            await _say(query, i18n(CLAIM_TAKEN, number=claim.number))
+    else:
+        raise AccessDenied("access_denied")
+
+
 def build_router() -> Router:
     router = Router(name=__name__)
     router.callback_query.register(on_deal_nudge, DealNudge.filter())
     router.callback_query.register(on_task_nudge, TaskNudge.filter())
     router.callback_query.register(on_meeting_nudge, MeetingNudge.filter())
     router.callback_query.register(on_partner_nudge, PartnerNudge.filter())
+    router.callback_query.register(on_claim_nudge, ClaimNudge.filter())
     return router

@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 import zoneinfo
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
@@ -80,9 +81,27 @@ PREFERRED_KIND = "simple_deal"
 REPLY_AT = dt.time(9, 0)
 TITLE_MAX = 300  # Deal.title
 
-Action = Callable[
-    [CallbackQuery, EmailButton, Employee, Translator, Bot, DialogManager], Awaitable[None]
-]
+
+@dataclass(frozen=True)
+class Press:
+    """One press of an e-mail button and what every action needs to answer it."""
+
+    callback: CallbackQuery
+    button: EmailButton
+    employee: Employee
+    i18n: Translator
+    bot: Bot
+    dialog_manager: DialogManager
+
+    async def finish(
+        self, outcome: str, row: mail.EmailRow, markup: InlineKeyboardMarkup | None
+    ) -> None:
+        """Edit the notification to say what happened to the e-mail; answer the press."""
+        await _show(self.callback, self.bot, outcome_text(self.i18n, outcome, row), markup)
+        await self.callback.answer(self.i18n(DONE))
+
+
+Action = Callable[[Press], Awaitable[None]]
 
 
 # --- what the edited message says ---------------------------------------------------------------
@@ -130,15 +149,14 @@ async def _deal_text(deal_id: int) -> str:
     return deal_label(deal.number, deal.title)
 
 
-async def _current_state(
-    callback: CallbackQuery, bot: Bot, employee: Employee, i18n: Translator, email_id: int
-) -> None:
+async def _current_state(press: Press, email_id: int) -> None:
     """The e-mail was sorted meanwhile (by someone else, or by an earlier press): show where."""
+    i18n = press.i18n
     row = await mail.get_email(email_id)
     markup = None
     if row.state == EmailState.ATTACHED and row.deal_id:
         outcome = i18n(ALREADY_ON_DEAL, deal=await _deal_text(row.deal_id))
-        if await can_see_deal(employee, row.deal_id):
+        if await can_see_deal(press.employee, row.deal_id):
             markup = keyboard([open_row(i18n, row.deal_id)])
     elif row.state == EmailState.IGNORED:
         outcome = i18n(ALREADY_IGNORED)
@@ -147,26 +165,26 @@ async def _current_state(
         markup = unsorted_keyboard(i18n, row.id)
     else:
         outcome = i18n(SET_ASIDE)
-    await _show(callback, bot, outcome_text(i18n, outcome, row), markup)
-    await callback.answer(i18n(DONE))
+    await press.finish(outcome, row, markup)
+
+
+async def _still_unsorted(press: Press, email: EmailMessage) -> bool:
+    """Whether the e-mail still waits to be sorted; if not, the message shows where it is."""
+    if email.state == EmailState.UNSORTED:
+        return True
+    await _current_state(press, email.id)
+    return False
 
 
 # --- the actions --------------------------------------------------------------------------------
 
 
-async def open_deal(
-    callback: CallbackQuery,
-    button: EmailButton,
-    employee: Employee,
-    i18n: Translator,
-    bot: Bot,
-    dialog_manager: DialogManager,
-) -> None:
+async def open_deal(press: Press) -> None:
     """The deal card, as a new message: started in the background, so the notification keeps
     its buttons (a dialog started from this press would take them off as from its own window)."""
-    deal = await get_deal_for(employee, button.ref)
-    await callback.answer()
-    await dialog_manager.bg().start(
+    deal = await get_deal_for(press.employee, press.button.ref)
+    await press.callback.answer()
+    await press.dialog_manager.bg().start(
         DealCardSG.MAIN,
         data={"deal_id": deal.id},
         mode=StartMode.RESET_STACK,
@@ -189,16 +207,10 @@ def _plain_sender(email: EmailMessage) -> str:
     return clip(name or address, 200)
 
 
-async def reply_later(
-    callback: CallbackQuery,
-    button: EmailButton,
-    employee: Employee,
-    i18n: Translator,
-    bot: Bot,
-    dialog_manager: DialogManager,
-) -> None:
+async def reply_later(press: Press) -> None:
     """A task for the pressing employee, due tomorrow 09:00 local, on the e-mail's deal."""
-    email = await get_email_for(employee, button.ref)
+    employee, i18n = press.employee, press.i18n
+    email = await get_email_for(employee, press.button.ref)
     due = reply_due(employee)
     subject = clip(email.subject, 200) or i18n(NO_SUBJECT)
     await create_task(
@@ -215,61 +227,38 @@ async def reply_later(
     markup = None
     if row.state == EmailState.ATTACHED and row.deal_id:
         markup = attached_keyboard(i18n, row.id, row.deal_id, later=False)
-    await _show(callback, bot, outcome_text(i18n, outcome, row), markup)
-    await callback.answer(i18n(DONE))
+    await press.finish(outcome, row, markup)
 
 
-async def not_this_deal(
-    callback: CallbackQuery,
-    button: EmailButton,
-    employee: Employee,
-    i18n: Translator,
-    bot: Bot,
-    dialog_manager: DialogManager,
-) -> None:
+async def not_this_deal(press: Press) -> None:
     """Off the deal, back to the unsorted queue; then: create a deal or ignore."""
-    email = await get_email_for(employee, button.ref)
+    email = await get_email_for(press.employee, press.button.ref)
     if email.state != EmailState.ATTACHED or email.deal_id is None:
-        await _current_state(callback, bot, employee, i18n, email.id)
+        await _current_state(press, email.id)
         return
     deal = await _deal_text(email.deal_id)
-    row = await mail.detach_email(email.id, actor_id=employee.id)
-    text = outcome_text(i18n, i18n(DONE_DETACHED, deal=deal), row)
-    await _show(callback, bot, text, unsorted_keyboard(i18n, row.id))
-    await callback.answer(i18n(DONE))
+    row = await mail.detach_email(email.id, actor_id=press.employee.id)
+    await press.finish(
+        press.i18n(DONE_DETACHED, deal=deal), row, unsorted_keyboard(press.i18n, row.id)
+    )
 
 
-async def attach(
-    callback: CallbackQuery,
-    button: EmailButton,
-    employee: Employee,
-    i18n: Translator,
-    bot: Bot,
-    dialog_manager: DialogManager,
-) -> None:
+async def attach(press: Press) -> None:
     """Onto the chosen candidate deal."""
-    email = await get_email_for(employee, button.ref)
-    deal = await get_email_deal_for(employee, button.deal_id)
-    if email.state != EmailState.UNSORTED:
-        await _current_state(callback, bot, employee, i18n, email.id)
+    email = await get_email_for(press.employee, press.button.ref)
+    deal = await get_email_deal_for(press.employee, press.button.deal_id)
+    if not await _still_unsorted(press, email):
         return
-    row = await mail.attach_email_to_deal(email.id, deal.id, actor_id=employee.id)
-    await _done_on_deal(callback, bot, employee, i18n, row, deal, DONE_ATTACHED)
+    row = await mail.attach_email_to_deal(email.id, deal.id, actor_id=press.employee.id)
+    await _done_on_deal(press, row, deal, DONE_ATTACHED)
 
 
-async def new_deal(
-    callback: CallbackQuery,
-    button: EmailButton,
-    employee: Employee,
-    i18n: Translator,
-    bot: Bot,
-    dialog_manager: DialogManager,
-) -> None:
+async def new_deal(press: Press) -> None:
     """A deal owned by the pressing employee (the e-mail's partner, its subject as the title),
     with the e-mail on it."""
-    email = await get_email_for(employee, button.ref)
-    if email.state != EmailState.UNSORTED:
-        await _current_state(callback, bot, employee, i18n, email.id)
+    employee, i18n = press.employee, press.i18n
+    email = await get_email_for(employee, press.button.ref)
+    if not await _still_unsorted(press, email):
         return
     kinds = await list_new_deal_kinds()
     if not kinds:
@@ -287,40 +276,23 @@ async def new_deal(
         actor_id=employee.id,
     )
     row = await mail.attach_email_to_deal(email.id, deal.id, actor_id=employee.id)
-    await _done_on_deal(callback, bot, employee, i18n, row, deal, DONE_CREATED)
+    await _done_on_deal(press, row, deal, DONE_CREATED)
 
 
-async def _done_on_deal(
-    callback: CallbackQuery,
-    bot: Bot,
-    employee: Employee,
-    i18n: Translator,
-    row: mail.EmailRow,
-    deal: Deal,
-    outcome: str,
-) -> None:
-    text = outcome_text(i18n, i18n(outcome, deal=deal_label(deal.number, deal.title)), row)
-    markup = keyboard([open_row(i18n, deal.id)]) if await can_see_deal(employee, deal.id) else None
-    await _show(callback, bot, text, markup)
-    await callback.answer(i18n(DONE))
+async def _done_on_deal(press: Press, row: mail.EmailRow, deal: Deal, outcome: str) -> None:
+    i18n = press.i18n
+    can_see = await can_see_deal(press.employee, deal.id)
+    markup = keyboard([open_row(i18n, deal.id)]) if can_see else None
+    await press.finish(i18n(outcome, deal=deal_label(deal.number, deal.title)), row, markup)
 
 
-async def ignore(
-    callback: CallbackQuery,
-    button: EmailButton,
-    employee: Employee,
-    i18n: Translator,
-    bot: Bot,
-    dialog_manager: DialogManager,
-) -> None:
+async def ignore(press: Press) -> None:
     """On no deal; the e-mail stays stored."""
-    email = await get_email_for(employee, button.ref)
-    if email.state != EmailState.UNSORTED:
-        await _current_state(callback, bot, employee, i18n, email.id)
+    email = await get_email_for(press.employee, press.button.ref)
+    if not await _still_unsorted(press, email):
         return
-    row = await mail.ignore_email(email.id, actor_id=employee.id)
-    await _show(callback, bot, outcome_text(i18n, i18n(DONE_IGNORED), row), None)
-    await callback.answer(i18n(DONE))
+    row = await mail.ignore_email(email.id, actor_id=press.employee.id)
+    await press.finish(press.i18n(DONE_IGNORED), row, None)
 
 
 ACTIONS: dict[str, Action] = {
@@ -345,7 +317,7 @@ async def on_email_button(
     if button is None:
         raise AccessDenied("access_denied")
     employee = acting_employee(employee)
-    await ACTIONS[button.action](callback, button, employee, i18n, bot, dialog_manager)
+    await ACTIONS[button.action](Press(callback, button, employee, i18n, bot, dialog_manager))
 
 
 def build_router() -> Router:

@@ -599,6 +599,7 @@ ABC_COLUMNS = [
     "abc-xyz",
     title=N_("ABC/XYZ clients"),
     description=N_("Clients by volume (ABC) and stability (XYZ), with changes"),
+    chart="charts.abc_xyz:abc_xyz_png",
     order=4,
 )
 async def abc_xyz_report(params: ReportParams) -> ReportResult:

@@ -209,54 +209,65 @@ def backtest_window(period: Period, today: dt.date, tz: str) -> Period:
 async def stage_history(
     kind_id: int | None, window: Period, scope: Scope
 ) -> dict[int, dict]:
-    """One pass over the stage log, per stage:
+    """Per stage, in one statement of two grouped scans (UNION ALL):
 
     * won, lost, to_end: finished deals that reached the stage and the average days from
       entering it to the deal's end (all time, company-wide: statistics, not anyone's figures);
+      the stage log's (stage_id, deal_id, entered_at) covering index is walked in stage order
+      (no sort for the grouping), each row's deal read by its primary key;
     * bt_*: for the backtest, the viewer's deals that were in the stage at the window's start,
-      their potential then, and those won or lost within the window.
+      their potential then, and those won or lost within the window: only the deals still open
+      at that moment are read (by the ended_at index), their rows by the stage log's
+      (deal_id, ...) covering index (`stage_id + 0` keeps SQLite from walking a stage_id index
+      over the whole log instead).
     """
     db = dialect()
-    where, args = "", []
-    if kind_id is not None:
-        where, args = "WHERE d.kind_id = ?", [kind_id]
+    kind, kind_args = ("AND d.kind_id = ?", [kind_id]) if kind_id is not None else ("", [])
     t0, end = window.start, window.end
     mine, ids = scope_clause("d.owner_id", scope)
-    return {
-        row["stage_id"]: row
-        for row in await fetch(
-            f"""
-            WITH x AS (
-                SELECT l.stage_id + 0 AS stage_id, l.potential_minor AS pot, d.status AS status,
-                       d.ended_at AS ended_at, d.potential_minor AS deal_pot,
-                       {days_between("d.ended_at", "l.entered_at", db)} AS to_end,
-                       CASE WHEN l.entered_at <= ? AND (l.left_at IS NULL OR l.left_at > ?)
-                                 AND d.started_at <= ? AND (d.ended_at IS NULL OR d.ended_at > ?)
-                                 AND {mine}
-                            THEN 1 ELSE 0 END AS bt
-                FROM deal_stage_log l JOIN deal d ON d.id = l.deal_id
-                {where}
-            )
-            SELECT x.stage_id AS stage_id,
-                   SUM(CASE WHEN x.status = 'won' THEN 1 ELSE 0 END) AS won,
-                   SUM(CASE WHEN x.status = 'lost' THEN 1 ELSE 0 END) AS lost,
-                   AVG(CASE WHEN x.status IN ('won', 'lost') THEN x.to_end END) AS to_end,
-                   SUM(x.bt) AS bt_n,
-                   SUM(CASE WHEN x.bt = 1 THEN x.pot ELSE 0 END) AS bt_pot,
-                   SUM(CASE WHEN x.bt = 1 AND x.status = 'won' AND x.ended_at < ? THEN 1
-                       ELSE 0 END) AS bt_won,
-                   SUM(CASE WHEN x.bt = 1 AND x.status = 'won' AND x.ended_at < ? THEN x.deal_pot
-                       ELSE 0 END) AS bt_won_minor,
-                   SUM(CASE WHEN x.bt = 1 AND x.status = 'lost' AND x.ended_at < ? THEN 1
-                       ELSE 0 END) AS bt_lost,
-                   SUM(CASE WHEN x.bt = 1 AND x.status = 'lost' AND x.ended_at < ?
-                       THEN x.deal_pot ELSE 0 END) AS bt_lost_minor
-            FROM x
-            GROUP BY x.stage_id
-            """,
-            [t0, t0, t0, t0, *ids, *args, end, end, end, end],
-        )
-    }
+    # SQLite: `+column` keeps the started_at index (nearly every deal) from being preferred to
+    # the ended_at one (the few deals open at t0).
+    plain = "+" if db == "sqlite" else ""
+    rows = await fetch(
+        f"""
+        SELECT 'h' AS part, l.stage_id AS stage_id,
+               SUM(CASE WHEN d.status = 'won' THEN 1 ELSE 0 END) AS won,
+               SUM(CASE WHEN d.status = 'lost' THEN 1 ELSE 0 END) AS lost,
+               AVG({days_between("d.ended_at", "l.entered_at", db)}) AS to_end,
+               0 AS bt_n, 0 AS bt_pot, 0 AS bt_won, 0 AS bt_won_minor, 0 AS bt_lost,
+               0 AS bt_lost_minor
+        FROM deal_stage_log l JOIN deal d ON d.id = l.deal_id
+        WHERE d.status IN ('won', 'lost') {kind}
+        GROUP BY l.stage_id
+        UNION ALL
+        SELECT 'b', l.stage_id + 0, 0, 0, NULL,
+               COUNT(*),
+               SUM(l.potential_minor),
+               SUM(CASE WHEN d.status = 'won' AND d.ended_at < ? THEN 1 ELSE 0 END),
+               SUM(CASE WHEN d.status = 'won' AND d.ended_at < ? THEN d.potential_minor
+                   ELSE 0 END),
+               SUM(CASE WHEN d.status = 'lost' AND d.ended_at < ? THEN 1 ELSE 0 END),
+               SUM(CASE WHEN d.status = 'lost' AND d.ended_at < ? THEN d.potential_minor
+                   ELSE 0 END)
+        FROM deal d JOIN deal_stage_log l ON l.deal_id = d.id
+        WHERE (d.ended_at IS NULL OR d.ended_at > ?) AND {plain}d.started_at <= ?
+          AND l.entered_at <= ? AND (l.left_at IS NULL OR l.left_at > ?) AND {mine} {kind}
+        GROUP BY l.stage_id + 0
+        """,
+        [*kind_args, end, end, end, end, t0, t0, t0, t0, *ids, *kind_args],
+    )
+    out: dict[int, dict] = {}
+    for row in rows:
+        merged = out.setdefault(row["stage_id"], {
+            "stage_id": row["stage_id"], "won": 0, "lost": 0, "to_end": None, "bt_n": 0,
+            "bt_pot": 0, "bt_won": 0, "bt_won_minor": 0, "bt_lost": 0, "bt_lost_minor": 0,
+        })
+        if row["part"] == "h":
+            merged.update(won=row["won"], lost=row["lost"], to_end=row["to_end"])
+        else:
+            merged.update({key: row[key] for key in (
+                "bt_n", "bt_pot", "bt_won", "bt_won_minor", "bt_lost", "bt_lost_minor")})
+    return out
 
 
 def _probability_sql(stage_p: dict[int, int]) -> str:

@@ -87,6 +87,9 @@ class FunnelKind:
     code: str
     name: Name
     stages: tuple[FunnelStage, ...]
+    # deals of the kind won in the period: a manual deal may be won before the last stage, so
+    # the last stage's `passed` undercounts what got through
+    won: int = 0
 
     @property
     def entered(self) -> int:
@@ -150,9 +153,12 @@ async def compute_funnel(
         }
     by_stage = {row["stage_id"]: row for row in counts}
     kinds_seen = {s["kind_id"] for s in stages if s["id"] in by_stage or kind_id is not None}
-    kinds = await DealKind.filter(id__in=kinds_seen).order_by("id").values(
-        "id", "code", "name_uk", "name_en"
+    kinds = (
+        await DealKind.filter(id__in=kinds_seen)
+        .order_by("id")
+        .values("id", "code", "name_uk", "name_en")
     )
+    won = await _won_by_kind(period, scope, [k["id"] for k in kinds])
     result = []
     for kind in kinds:
         rows = [
@@ -162,10 +168,30 @@ async def compute_funnel(
         ]
         result.append(
             FunnelKind(
-                kind["id"], kind["code"], Name(kind["name_uk"], kind["name_en"]), _flag(rows)
+                kind["id"],
+                kind["code"],
+                Name(kind["name_uk"], kind["name_en"]),
+                _flag(rows),
+                won.get(kind["id"], 0),
             )
         )
     return FunnelData(period.date_from, period.date_to, currency, tuple(result))
+
+
+async def _won_by_kind(period: Period, scope: Scope, kind_ids: list[int]) -> dict[int, int]:
+    """Deals won within the period, per kind (one grouped count)."""
+    kinds, kind_args = in_list("d.kind_id", kind_ids)
+    owners, owner_args = scope_clause("d.owner_id", scope)
+    rows = await fetch(
+        f"""
+        SELECT d.kind_id AS kind_id, COUNT(*) AS won
+        FROM deal d
+        WHERE d.status = 'won' AND d.ended_at >= ? AND d.ended_at < ? AND {kinds} AND {owners}
+        GROUP BY d.kind_id
+        """,
+        [period.start, period.end, *kind_args, *owner_args],
+    )
+    return {int(row["kind_id"]): int(row["won"]) for row in rows}
 
 
 async def _stage_figures(db: str, join: str, where: str, args: list) -> list[dict]:
@@ -300,8 +326,10 @@ def _flag(stages: list[FunnelStage]) -> tuple[FunnelStage, ...]:
             flags.append(FLAG_LOWEST_PASS)
         if lost_max > 0 and stage.lost_minor == lost_max:
             flags.append(FLAG_LARGEST_LOST)
-        if stage.planned_days > 0 and stage.avg_days is not None and (
-            stage.avg_days > stage.planned_days
+        if (
+            stage.planned_days > 0
+            and stage.avg_days is not None
+            and (stage.avg_days > stage.planned_days)
         ):
             flags.append(FLAG_OVER_PLAN)
         out.append(_replace(stage, cumulative=cumulative, flags=tuple(flags)))
@@ -385,33 +413,60 @@ def funnel_headline(data: FunnelData) -> list[Msg]:
         if not kind.stages or not kind.entered:
             continue
         last = kind.stages[-1]
-        lines.append(Msg(
-            N_("%(kind)s: entered %(entered)s, through the funnel %(won)s (%(rate)s)"),
-            {"kind": kind.name, "entered": kind.entered, "won": last.passed,
-             "rate": Ratio(last.cumulative)},
-        ))
-        lines.append(Msg(
-            N_("In progress: %(amount)s (deals: %(count)s)"),
-            {"count": sum(s.current for s in kind.stages),
-             "amount": Money(sum(s.current_minor for s in kind.stages), money)},
-        ))
+        lines.append(
+            Msg(
+                N_("%(kind)s: entered %(entered)s, through the funnel %(won)s (%(rate)s)"),
+                {
+                    "kind": kind.name,
+                    "entered": kind.entered,
+                    "won": kind.won,
+                    "rate": Ratio(last.cumulative),
+                },
+            )
+        )
+        lines.append(
+            Msg(
+                N_("In progress: %(amount)s (deals: %(count)s)"),
+                {
+                    "count": sum(s.current for s in kind.stages),
+                    "amount": Money(sum(s.current_minor for s in kind.stages), money),
+                },
+            )
+        )
         for stage in kind.stages:
             if FLAG_LOWEST_PASS in stage.flags:
-                lines.append(Msg(N_("Lowest pass rate: %(stage)s, %(rate)s"),
-                                 {"stage": stage.name, "rate": Ratio(stage.conversion)}))
+                lines.append(
+                    Msg(
+                        N_("Lowest pass rate: %(stage)s, %(rate)s"),
+                        {"stage": stage.name, "rate": Ratio(stage.conversion)},
+                    )
+                )
         for stage in kind.stages:
             if FLAG_LARGEST_LOST in stage.flags:
-                lines.append(Msg(N_("Most potential lost at: %(stage)s, %(amount)s"),
-                                 {"stage": stage.name, "amount": Money(stage.lost_minor, money)}))
+                lines.append(
+                    Msg(
+                        N_("Most potential lost at: %(stage)s, %(amount)s"),
+                        {"stage": stage.name, "amount": Money(stage.lost_minor, money)},
+                    )
+                )
         slow = [s for s in kind.stages if FLAG_OVER_PLAN in s.flags]
         if slow:
             worst = max(slow, key=lambda s: (s.avg_days or 0) / s.planned_days)
-            lines.append(Msg(
-                N_("Slower than planned (stages: %(count)s of %(total)s), most: %(stage)s, "
-                   "%(days)s instead of %(plan)s"),
-                {"count": len(slow), "total": len(kind.stages), "stage": worst.name,
-                 "days": Days(worst.avg_days), "plan": Days(worst.planned_days)},
-            ))
+            lines.append(
+                Msg(
+                    N_(
+                        "Slower than planned (stages: %(count)s of %(total)s), most: %(stage)s, "
+                        "%(days)s instead of %(plan)s"
+                    ),
+                    {
+                        "count": len(slow),
+                        "total": len(kind.stages),
+                        "stage": worst.name,
+                        "days": Days(worst.avg_days),
+                        "plan": Days(worst.planned_days),
+                    },
+                )
+            )
     if not lines:
         lines.append(Msg(N_("No deals in this period.")))
     return lines

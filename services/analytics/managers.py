@@ -199,105 +199,57 @@ async def compute_managers(
                 slot[key] = value
 
     # Sales, cost (shipments).
-    c, p, any_, ca, pa, aa = w.days("s.date")
     who = "COALESCE(o.manager_id, d.owner_id, pt.main_manager_id)"
-    where, args = _scoped(["s.status = 'posted'", any_], aa, who, scope, kind, "s.deal_id")
-    pending['shipments'] = fetch(
-        f"""
-        SELECT {who} AS emp,
-               {_sum_if(c, "s.amount_minor")} AS sales_c, {_sum_if(c, "s.cost_minor")} AS cost_c,
-               {_sum_if(p, "s.amount_minor")} AS sales_p, {_sum_if(p, "s.cost_minor")} AS cost_p
-        FROM shipment s
+    where, args = _scoped(["s.status = 'posted'"], [], who, scope, kind, "s.deal_id")
+    pending["shipments"] = _per_period(
+        w.days("s.date"), who,
+        "SUM(s.amount_minor) AS sales, SUM(s.cost_minor) AS cost",
+        """FROM shipment s
         LEFT JOIN sales_order o ON o.id = s.order_id
         LEFT JOIN deal d ON d.id = s.deal_id
-        LEFT JOIN partner pt ON pt.id = s.partner_id
-        WHERE {where}
-        GROUP BY {who}
-        """,
-        [*ca, *ca, *pa, *pa, *args],
+        LEFT JOIN partner pt ON pt.id = s.partner_id""",
+        where, args,
     )
 
     # Cash (payments).
-    c, p, any_, ca, pa, aa = w.days("y.date")
     who = "COALESCE(d.owner_id, pt.main_manager_id)"
-    where, args = _scoped(["y.status = 'posted'", any_], aa, who, scope, kind, "y.deal_id")
-    pending['payments'] = fetch(
-        f"""
-        SELECT {who} AS emp, {_sum_if(c, "y.amount_minor")} AS cash_c,
-               {_sum_if(p, "y.amount_minor")} AS cash_p
-        FROM payment y
+    where, args = _scoped(["y.status = 'posted'"], [], who, scope, kind, "y.deal_id")
+    pending["payments"] = _per_period(
+        w.days("y.date"), who, "SUM(y.amount_minor) AS cash",
+        """FROM payment y
         LEFT JOIN deal d ON d.id = y.deal_id
-        LEFT JOIN partner pt ON pt.id = y.partner_id
-        WHERE {where}
-        GROUP BY {who}
-        """,
-        [*ca, *pa, *args],
+        LEFT JOIN partner pt ON pt.id = y.partner_id""",
+        where, args,
     )
 
     # Deals won and lost, cycle time.
-    c, p, any_, ca, pa, aa = w.moments("d.ended_at")
     cycle = days_between("d.ended_at", "d.started_at", db)
-    where, args = _scoped(["d.status IN ('won', 'lost')", any_], aa, "d.owner_id", scope, kind,
-                          "d.id")
-    pending['deals'] = fetch(
-        f"""
-        SELECT d.owner_id AS emp,
-               {_sum_if(f"d.status = 'won' AND {c}")} AS won_c,
-               {_sum_if(f"d.status = 'lost' AND {c}")} AS lost_c,
-               {_sum_if(f"d.status = 'won' AND {c}", "d.potential_minor")} AS won_minor_c,
-               AVG(CASE WHEN d.status = 'won' AND {c} THEN {cycle} END) AS cycle_c,
-               {_sum_if(f"d.status = 'won' AND {p}")} AS won_p,
-               {_sum_if(f"d.status = 'lost' AND {p}")} AS lost_p,
-               {_sum_if(f"d.status = 'won' AND {p}", "d.potential_minor")} AS won_minor_p,
-               AVG(CASE WHEN d.status = 'won' AND {p} THEN {cycle} END) AS cycle_p
-        FROM deal d
-        WHERE {where}
-        GROUP BY d.owner_id
-        """,
-        [*ca, *ca, *ca, *ca, *pa, *pa, *pa, *pa, *args],
+    where, args = _scoped(["d.status IN ('won', 'lost')"], [], "d.owner_id", scope, kind, "d.id")
+    pending["deals"] = _per_period(
+        w.moments("d.ended_at"), "d.owner_id",
+        f"""{_sum_if("d.status = 'won'")} AS won, {_sum_if("d.status = 'lost'")} AS lost,
+            {_sum_if("d.status = 'won'", "d.potential_minor")} AS won_minor,
+            AVG(CASE WHEN d.status = 'won' THEN {cycle} END) AS cycle""",
+        "FROM deal d", where, args,
     )
 
-    # Interactions.
-    c, p, any_, ca, pa, aa = w.moments("i.starts_at")
-    where, args = _scoped(["i.done = ?", any_], [True, *aa], "i.owner_id", scope, kind,
-                          "i.deal_id")
+    # Interactions (done ones), by kind, and those about deals that are won.
+    where, args = _scoped(["i.done = ?"], [True], "i.owner_id", scope, kind, "i.deal_id")
     won = "i.deal_id IN (SELECT w.id FROM deal w WHERE w.status = 'won')"
-    by_kind = ", ".join(
-        f"{_sum_if(f'i.kind = ? AND {c}')} AS {k}_c, {_sum_if(f'i.kind = ? AND {p}')} AS {k}_p"
-        for k in ACTIVITY_KINDS
-    )
-    kind_args: list = []
-    for k in ACTIVITY_KINDS:
-        kind_args += [k, *ca, k, *pa]
-    pending['interactions'] = fetch(
-        f"""
-        SELECT i.owner_id AS emp,
-               {_sum_if(c)} AS n_c, {_sum_if(p)} AS n_p,
-               {_sum_if(f"{won} AND {c}")} AS won_c,
-               {_sum_if(f"{won} AND {p}")} AS won_p,
-               {by_kind}
-        FROM interaction i
-        WHERE {where}
-        GROUP BY i.owner_id
-        """,
-        [*ca, *pa, *ca, *pa, *kind_args, *args],
+    by_kind = ", ".join(f"{_sum_if(f'i.kind = {k!r}')} AS {k}" for k in ACTIVITY_KINDS)
+    pending["interactions"] = _per_period(
+        w.moments("i.starts_at"), "i.owner_id",
+        f"COUNT(*) AS n, {_sum_if(won)} AS won, {by_kind}",
+        "FROM interaction i", where, args,
     )
 
     # Tasks due in the period: done by the deadline?
-    c, p, any_, ca, pa, aa = w.moments("t.due_at")
     on_time = "t.status = 'done' AND t.completed_at IS NOT NULL AND t.completed_at <= t.due_at"
-    where, args = _scoped(["t.status <> 'cancelled'", any_], aa, "t.performer_id", scope, kind,
+    where, args = _scoped(["t.status <> 'cancelled'"], [], "t.performer_id", scope, kind,
                           "t.deal_id")
-    pending['tasks'] = fetch(
-        f"""
-        SELECT t.performer_id AS emp,
-               {_sum_if(c)} AS due_c, {_sum_if(f"{on_time} AND {c}")} AS ok_c,
-               {_sum_if(p)} AS due_p, {_sum_if(f"{on_time} AND {p}")} AS ok_p
-        FROM task t
-        WHERE {where}
-        GROUP BY t.performer_id
-        """,
-        [*ca, *ca, *pa, *pa, *args],
+    pending["tasks"] = _per_period(
+        w.moments("t.due_at"), "t.performer_id", f"COUNT(*) AS due, {_sum_if(on_time)} AS ok",
+        "FROM task t", where, args,
     )
 
     # Clients: new, returned, lost (by the client's main manager).
@@ -332,29 +284,20 @@ async def compute_managers(
     # Independent queries: concurrently on PostgreSQL's pool (SQLite runs them in turn).
     done = dict(zip(pending, await asyncio.gather(*pending.values()), strict=True))
     for r in done["shipments"]:
-        put(r["emp"], "c", sales_minor=int(r["sales_c"] or 0), cost_minor=int(r["cost_c"] or 0))
-        put(r["emp"], "p", sales_minor=int(r["sales_p"] or 0), cost_minor=int(r["cost_p"] or 0))
+        put(r["emp"], r["which"], sales_minor=int(r["sales"] or 0), cost_minor=int(r["cost"] or 0))
     for r in done["payments"]:
-        put(r["emp"], "c", cash_minor=int(r["cash_c"] or 0))
-        put(r["emp"], "p", cash_minor=int(r["cash_p"] or 0))
+        put(r["emp"], r["which"], cash_minor=int(r["cash"] or 0))
     for r in done["deals"]:
-        for which in ("c", "p"):
-            cyc = r[f"cycle_{which}"]
-            put(r["emp"], which, won=int(r[f"won_{which}"] or 0),
-                lost=int(r[f"lost_{which}"] or 0),
-                won_minor=int(r[f"won_minor_{which}"] or 0),
-                cycle_days=None if cyc is None else float(cyc))
+        cyc = r["cycle"]
+        put(r["emp"], r["which"], won=int(r["won"] or 0), lost=int(r["lost"] or 0),
+            won_minor=int(r["won_minor"] or 0), cycle_days=None if cyc is None else float(cyc))
     for r in done["interactions"]:
-        for which in ("c", "p"):
-            put(r["emp"], which, interactions=int(r[f"n_{which}"] or 0),
-                interactions_won=int(r[f"won_{which}"] or 0),
-                calls=int(r[f"call_{which}"] or 0), meetings=int(r[f"meeting_{which}"] or 0),
-                emails=int(r[f"email_{which}"] or 0),
-                messages=int(r[f"telegram_{which}"] or 0))
+        put(r["emp"], r["which"], interactions=int(r["n"] or 0),
+            interactions_won=int(r["won"] or 0), calls=int(r["call"] or 0),
+            meetings=int(r["meeting"] or 0), emails=int(r["email"] or 0),
+            messages=int(r["telegram"] or 0))
     for r in done["tasks"]:
-        for which in ("c", "p"):
-            put(r["emp"], which, tasks_due=int(r[f"due_{which}"] or 0),
-                tasks_on_time=int(r[f"ok_{which}"] or 0))
+        put(r["emp"], r["which"], tasks_due=int(r["due"] or 0), tasks_on_time=int(r["ok"] or 0))
     for r in done["clients"]:
         for which in ("c", "p"):
             put(r["emp"], which, new_clients=int(r[f"new_{which}"] or 0),
@@ -369,6 +312,23 @@ async def compute_managers(
 
     return await _assemble(params, period, previous, scope, currency, figures,
                            loss_stage_top, loss_reason_top, claim_top)
+
+
+def _per_period(
+    windows: tuple[str, str, str, list, list, list], who: str, figures: str, source: str,
+    where: str, args: list,
+) -> Awaitable[list[dict]]:
+    """One source's figures per employee for each period: two grouped range scans joined by
+    UNION ALL (`which` = 'c' or 'p'), so every row is read once, by the index on the period
+    column, and its figures are computed once instead of once per period."""
+    c, p, _, c_args, p_args, _ = windows
+
+    def branch(which: str, within: str) -> str:
+        return (f"SELECT '{which}' AS which, {who} AS emp, {figures} {source} "
+                f"WHERE {within} AND {where} GROUP BY {who}")
+
+    return fetch(f"{branch('c', c)} UNION ALL {branch('p', p)}",
+                 [*c_args, *args, *p_args, *args])
 
 
 def _scoped(

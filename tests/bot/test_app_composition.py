@@ -75,3 +75,19 @@ def test_without_a_configured_secret_one_is_derived_from_the_token(fake_telegram
     other = make_settings(fake_telegram, tmp_path, bot_token="654321:" + "B" * 35)
     assert webhook_secret(one) == webhook_secret(again) != webhook_secret(other)
     assert fake_telegram.token not in webhook_secret(one)
+
+
+def test_dialogs_opened_within_one_second_get_different_ids(monkeypatch):
+    """aiogram-dialog's own ids repeat once in 100 within a second, and a repeated id deletes
+    the dialog underneath; the app's ids do not repeat."""
+    from aiogram_dialog.api.entities import stack
+
+    from bot.app import use_collision_free_intent_ids
+
+    monkeypatch.setattr(stack, "new_id", stack.new_id)  # restored after the test
+    monkeypatch.setattr(stack.time, "time", lambda: 1_790_000_000.0)  # one and the same second
+    use_collision_free_intent_ids()
+    ids = [stack.new_id() for _ in range(10_000)]
+
+    assert len(set(ids)) == len(ids)
+    assert max(len(i) for i in ids) <= 8  # callback data stays short

@@ -102,7 +102,7 @@ async def test_the_card_shows_the_deal_its_next_task_and_latest_contacts(
         "Planned: 🤝 29.11.2026 11:00 Meeting: Зустріч у клієнта",
         "",
         "<b>Latest contacts</b>",
-        "📞 27.11.2026 10:00 Call➡️: Дзвінок &lt;щодо&gt; труб — Погодили зустріч",
+        "📞 27.11.2026 10:00 Call ➡️: Дзвінок &lt;щодо&gt; труб — Погодили зустріч",
     ]
     assert buttons(card) == [
         "➡️ Next stage: In contact",

@@ -8,23 +8,8 @@ from services.deals import list_loss_reasons, mark_lost, mark_won
 from services.partners import create_partner
 from services.pipeline import find_kind, stages_in_order
 from tests.bot.conftest import buttons
-from tests.bot.conftest import click as _click
+from tests.bot.deal_dialogs import DEAL_DIALOGS, click
 from tests.factories import load_default_kinds, make_deal, make_employee, make_partner
-from tests.fakes.telegram import visible_text
-
-MINE = (
-    "bot.dialogs.menu.dialog",
-    "bot.dialogs.settings.dialog",
-    "bot.dialogs.deals.dialog",
-    "bot.dialogs.deal_card.dialog",
-)
-
-
-async def click(harness, client, text: str, message=None):
-    """Press a button; the window shown must be HTML that Telegram parses."""
-    shown = await _click(harness, client, text, message)
-    visible_text(shown.text or shown.caption or "")
-    return shown
 
 
 async def _open_list(harness, client, label: str = "My deals"):
@@ -38,7 +23,7 @@ async def _employee(telegram_id: int, **fields):
 
 
 async def test_a_manager_sees_own_deals_newest_first_eight_a_page(make_harness, frozen_clock):
-    harness = make_harness(features=MINE)
+    harness = make_harness(features=DEAL_DIALOGS)
     await load_default_kinds()
     me = await _employee(1, full_name="Olena Petrenko")
     other = await _employee(2)
@@ -69,7 +54,7 @@ async def test_a_manager_sees_own_deals_newest_first_eight_a_page(make_harness, 
 
 
 async def test_a_head_sees_the_team_and_an_admin_sees_everyone(make_harness, frozen_clock):
-    harness = make_harness(features=MINE)
+    harness = make_harness(features=DEAL_DIALOGS)
     await load_default_kinds()
     north, south = await Team.create(name="North"), await Team.create(name="South")
     head = await _employee(1, role=Role.HEAD, team=north)
@@ -91,7 +76,7 @@ async def test_a_head_sees_the_team_and_an_admin_sees_everyone(make_harness, fro
 
 
 async def test_search_by_title_in_any_case_by_partner_and_by_number(make_harness, frozen_clock):
-    harness = make_harness(features=MINE)
+    harness = make_harness(features=DEAL_DIALOGS)
     await load_default_kinds()
     me = await _employee(1)
     alpha = await create_partner(name="ТОВ «Альфа-Сервіс»", is_client=True)
@@ -131,7 +116,7 @@ async def test_search_by_title_in_any_case_by_partner_and_by_number(make_harness
 
 
 async def test_a_too_long_search_is_refused_and_asked_again(make_harness):
-    harness = make_harness(features=MINE)
+    harness = make_harness(features=DEAL_DIALOGS)
     await load_default_kinds()
     me = await _employee(1)
     deal = await make_deal(owner=me, title="Поставка труб")
@@ -149,7 +134,7 @@ async def test_a_too_long_search_is_refused_and_asked_again(make_harness):
 
 
 async def test_filters_by_status_kind_and_stage(make_harness, frozen_clock):
-    harness = make_harness(features=MINE)
+    harness = make_harness(features=DEAL_DIALOGS)
     await load_default_kinds()
     me = await _employee(1)
     simple = await make_deal(owner=me, title="Проста")
@@ -196,7 +181,7 @@ async def test_filters_by_status_kind_and_stage(make_harness, frozen_clock):
 
 
 async def test_money_and_names_in_ukrainian(make_harness, frozen_clock):
-    harness = make_harness(features=MINE)
+    harness = make_harness(features=DEAL_DIALOGS)
     await load_default_kinds()
     me = await _employee(1, locale="uk")
     deal = await make_deal(owner=me, title="Поставка труб", potential_minor=123_456_789)

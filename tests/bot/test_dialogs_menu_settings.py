@@ -68,14 +68,18 @@ async def test_settings_switch_to_english_changes_texts_and_is_stored(harness):
     assert settings.text == (
         "<b>Налаштування</b>\nМова: Українська\nЧасовий пояс: Europe/Kyiv (UTC+02:00)"
     )
-    assert buttons(settings) == ["🌐 Мова", "🕒 Часовий пояс", "🏠 Головне меню"]
+    assert buttons(settings) == [
+        "🌐 Мова", "🕒 Часовий пояс", "🔔 Дайджести й нагадування", "🏠 Головне меню",
+    ]
     languages = await click(harness, client, "Мова")
     assert languages.text == "Оберіть мову бота:"
     assert buttons(languages) == ["✅ Українська", "English", "⬅️ Назад", "🏠 Головне меню"]
 
     switched = await click(harness, client, "English")
     assert switched.text == "<b>Settings</b>\nLanguage: English\nTime zone: Europe/Kyiv (UTC+02:00)"
-    assert buttons(switched) == ["🌐 Language", "🕒 Time zone", "🏠 Main menu"]
+    assert buttons(switched) == [
+        "🌐 Language", "🕒 Time zone", "🔔 Digests and reminders", "🏠 Main menu",
+    ]
     assert (await Employee.get(telegram_id=1)).locale == "en"
     chat_commands = [p for m, p in harness.fake.requests if m == "setMyCommands"]
     assert chat_commands[-1]["scope"] == {"type": "chat", "chat_id": 1}

@@ -26,6 +26,13 @@ async def _typed(harness, client, text: str):
     return harness.mm.last_message()
 
 
+async def _open_tasks(harness):
+    """Olena (Telegram id 1) opens Tasks from the main menu: her client and today's tasks."""
+    client = harness.client(1)
+    await client.send("/menu")
+    return client, await click(harness, client, "Tasks")
+
+
 async def _setup(make_harness, clock, *, role: str = "manager"):
     harness = make_harness(features=MINE)
     team = await Team.create(name="Київ")
@@ -64,7 +71,7 @@ async def test_my_tasks_by_day_and_completing_one_with_a_result(make_harness, fr
     card = await click(harness, client, "Передзвонити")
     assert card.text.split("\n")[:4] == [
         "<b>Передзвонити &lt;Альфі&gt;</b>",
-        "Status: Open",
+        "Status: To do",
         "⏳ 27.11.2026 13:00",
         "👤 Olena",
     ]
@@ -90,9 +97,7 @@ async def test_a_route_task_is_refused_with_the_missing_checks(make_harness, fro
     me = await make_employee(telegram_id=1, locale="en")
     deal = await make_deal(owner=me, partner=await make_partner(), kind_code="typical_sale")
     route_task = await Task.get(deal_id=deal.id, status=TaskStatus.OPEN)
-    client = harness.client(1)
-    await client.send("/menu")
-    await click(harness, client, "Tasks")
+    client, _ = await _open_tasks(harness)
     await click(harness, client, "Upcoming")
     await click(harness, client, route_task.title)
     await click(harness, client, "Complete")
@@ -109,9 +114,7 @@ async def test_a_route_task_is_refused_with_the_missing_checks(make_harness, fro
 
 async def test_snoozing_to_tomorrow_morning_and_by_an_hour(make_harness, frozen_clock):
     harness, _me, _mate, tasks = await _setup(make_harness, frozen_clock)
-    client = harness.client(1)
-    await client.send("/menu")
-    await click(harness, client, "Tasks")
+    client, _ = await _open_tasks(harness)
     await click(harness, client, "Передзвонити")
     choices = await click(harness, client, "Snooze")
     assert buttons(choices)[:3] == ["+1 hour", "+3 hours", "Tomorrow 9:00"]
@@ -128,9 +131,7 @@ async def test_snoozing_to_tomorrow_morning_and_by_an_hour(make_harness, frozen_
 
 async def test_cancelling_a_task(make_harness, frozen_clock):
     harness, _me, _mate, tasks = await _setup(make_harness, frozen_clock)
-    client = harness.client(1)
-    await client.send("/menu")
-    await click(harness, client, "Tasks")
+    client, _ = await _open_tasks(harness)
     await click(harness, client, "Передзвонити")
     question = await click(harness, client, "Cancel the task")
     assert "Cancel this task?" in question.text
@@ -141,9 +142,7 @@ async def test_cancelling_a_task(make_harness, frozen_clock):
 
 async def test_a_head_reassigns_to_a_team_member_only(make_harness, frozen_clock):
     harness, me, mate, tasks = await _setup(make_harness, frozen_clock, role="head")
-    client = harness.client(1)
-    await client.send("/menu")
-    await click(harness, client, "Tasks")
+    client, _ = await _open_tasks(harness)
     await click(harness, client, "Передзвонити")
     people = await click(harness, client, "Reassign")
     assert buttons(people)[:1] == ["Petro"] and "Stranger" not in buttons(people)
@@ -161,9 +160,7 @@ async def test_a_head_reassigns_to_a_team_member_only(make_harness, frozen_clock
 
 async def test_forged_task_ids_open_and_change_nothing(make_harness, frozen_clock):
     harness, _me, _mate, tasks = await _setup(make_harness, frozen_clock)
-    client = harness.client(1)
-    await client.send("/menu")
-    listing = await click(harness, client, "Tasks")
+    client, listing = await _open_tasks(harness)
     row = next(r for r in listing.reply_markup.inline_keyboard if "Передзвонити" in r[0].text)
     data = row[0].callback_data
     harness.mm.reset_history()

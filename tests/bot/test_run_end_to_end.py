@@ -7,80 +7,22 @@ that also holds the durable FSM records); PostgreSQL is covered by the in-proces
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import sqlite3
 import sys
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
+from tests.bot.processes import (  # the helpers live there; tests/jobs import them from here
+    CLI,  # noqa: F401
+    CRM,
+    ROOT,  # noqa: F401
+    RUN,
+    STARTUP,
+    BotProcess,
+    bot_env,
+)
 from tests.fakes.telegram import FakeTelegram
-
-ROOT = Path(__file__).resolve().parents[2]
-CRM = Path(sys.executable).parent / "crm"
-# The bot process with the test's Ukrainian texts overlaid on the catalogue, then `crm run`.
-RUN = "from tests.bot.uk_overlay import install; install(); from cli.main import main; main()"
-CLI = "from cli.main import main; main()"
-STARTUP = 60.0
-
-
-def bot_env(fake: FakeTelegram | None, data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
-    env.update(CRM_DATA_DIR=str(data_dir), PYTHONPATH=str(ROOT), CRM_LOG_LEVEL="INFO")
-    if fake is not None:
-        env.update(CRM_BOT_TOKEN=fake.token, CRM_TELEGRAM_API_BASE=fake.base_url)
-    return env
-
-
-class BotProcess:
-    def __init__(self, fake: FakeTelegram, data_dir: Path) -> None:
-        self.fake, self.data_dir = fake, data_dir
-        self.proc: asyncio.subprocess.Process | None = None
-        self.runs = 0
-
-    async def start(self) -> None:
-        since = len(self.fake.requests)
-        self.runs += 1
-        log = (self.data_dir / f"bot-{self.runs}.log").open("wb")
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", RUN, "run",
-            cwd=self.data_dir, env=bot_env(self.fake, self.data_dir),
-            stdout=log, stderr=log,
-        )  # fmt: skip
-        await self.fake.wait_request("getUpdates", since=since, timeout=STARTUP)
-
-    async def stop(self) -> int:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGTERM)
-        code = await asyncio.wait_for(self.proc.wait(), 30)
-        self.proc = None
-        return code
-
-    def log(self) -> str:
-        return "\n".join(p.read_text(errors="replace") for p in self.data_dir.glob("bot-*.log"))
-
-    async def invite(self, role: str = "manager") -> str:
-        """An invitation made the operator's way: `crm users invite --role ...` prints a link."""
-        command = [str(CRM)] if CRM.exists() else [sys.executable, "-c", CLI]
-        env = {**bot_env(self.fake, self.data_dir), "CRM_BOT_USERNAME": "crm_test_bot"}
-        proc = await asyncio.create_subprocess_exec(
-            *command, "users", "invite", "--role", role, cwd=self.data_dir, env=env,
-            stdout=asyncio.subprocess.PIPE,
-        )  # fmt: skip
-        out, _ = await asyncio.wait_for(proc.communicate(), STARTUP)
-        assert proc.returncode == 0
-        link = out.decode().splitlines()[0]
-        assert link.startswith("https://t.me/crm_test_bot?start=")
-        return link.rsplit("=", 1)[1]
-
-    def employee(self, telegram_id: int) -> tuple[str, str, str] | None:
-        with sqlite3.connect(self.data_dir / "crm.sqlite3") as conn:
-            return conn.execute(
-                "SELECT full_name, role, locale FROM employee WHERE telegram_id = ?",
-                (telegram_id,),
-            ).fetchone()
 
 
 @pytest_asyncio.fixture

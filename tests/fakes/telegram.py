@@ -7,6 +7,8 @@ test plays the users in-process:
     await fake.user_message(42, "/start")
     event = await fake.next_event(42)          # what the bot did: send, edit, photo, document...
     await fake.click(42, "Settings")           # press a button of the bot's latest keyboard
+    await fake.user_document(42, b"%PDF...", "offer.pdf")  # the bot fetches it with getFile
+    fake.sent_files(42, "photo")               # what the bot sent as files, with their bytes
 
 It checks what real Telegram checks and bots get wrong: HTML that does not parse, texts over
 4,096 characters, callback data over 64 bytes, "message is not modified"; and it can answer
@@ -92,10 +94,11 @@ class BotEvent:
     def button_texts(self) -> list[str]:
         return [b["text"] for row in self.buttons for b in row]
 
-    def button(self, text: str) -> dict[str, Any]:
+    def button(self, text: str, *, exact: bool = False) -> dict[str, Any]:
+        """The first button whose text contains `text` (or is `text` when `exact`)."""
         for row in self.buttons:
             for b in row:
-                if text in b["text"]:
+                if (b["text"] == text) if exact else (text in b["text"]):
                     return b
         raise LookupError(f"no button {text!r} in {self.button_texts()}")
 
@@ -142,6 +145,7 @@ class FakeTelegram:
         self.updates: deque[dict[str, Any]] = deque()
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.files: dict[str, dict[str, Any]] = {}  # file_id -> content, name, path
+        self.downloads: list[str] = []  # file_path of every file the bot downloaded
         self.history: dict[int, list[BotEvent]] = defaultdict(list)
         self.requests: list[tuple[str, dict[str, Any]]] = []
         self.commands: dict[str, list[dict[str, Any]]] = {}
@@ -292,15 +296,18 @@ class FakeTelegram:
         *,
         message_id: int | None = None,
         user: dict[str, Any] | None = None,
+        exact: bool = False,
     ) -> str:
-        """Press the button whose text contains `text` on the bot's latest keyboard in the chat."""
+        """Press the button whose text contains `text` (is `text`, when `exact`) on the bot's
+        latest keyboard in the chat, as a user sees it (not by its callback data)."""
         for event in reversed(self.history[chat_id]):
             mid = event.message.get("message_id")
             if mid is None or (message_id and mid != message_id):
                 continue
             current = self.messages.get((chat_id, mid))
             if current and current.get("reply_markup"):
-                data = BotEvent("send", chat_id, current).button(text)["callback_data"]
+                button = BotEvent("send", chat_id, current).button(text, exact=exact)
+                data = button["callback_data"]
                 return await self.user_callback(chat_id, mid, data, user=user)
         raise LookupError(f"no keyboard with {text!r} in chat {chat_id}")
 
@@ -330,6 +337,15 @@ class FakeTelegram:
 
     def pending_events(self, chat_id: int, kinds: frozenset[str] = DEFAULT_KINDS) -> list[BotEvent]:
         return [e for e in self.history[chat_id][self._cursor[chat_id] :] if e.kind in kinds]
+
+    def sent_files(self, chat_id: int, kind: str | None = None) -> list[BotEvent]:
+        """Every photo, document... the bot sent to the chat (`params["content"]`: its bytes,
+        `params["file_name"]`: its name), whether or not `next_event` has passed it."""
+        return [
+            e
+            for e in self.history[chat_id]
+            if e.kind in FILE_KINDS and (kind is None or e.kind == kind)
+        ]
 
     async def wait_answered(
         self,
@@ -564,7 +580,8 @@ class FakeTelegram:
         message = self._new_message(
             params["chat_id"], text=text, reply_markup=params.get("reply_markup")
         )
-        await self._record(BotEvent("send", params["chat_id"], message, params))
+        # a copy: the event is what the user saw then, later edits change `self.messages` only
+        await self._record(BotEvent("send", params["chat_id"], dict(message), params))
         return message
 
     async def _edit(self, params: dict[str, Any], changes: dict[str, Any], kind: str) -> Any:
@@ -621,7 +638,7 @@ class FakeTelegram:
             BotEvent(
                 kind,
                 params["chat_id"],
-                message,
+                dict(message),
                 {**params, "content": info["content"], "file_name": info["file_name"]},
             )
         )
@@ -687,5 +704,6 @@ class FakeTelegram:
             return web.Response(status=401)
         for info in self.files.values():
             if info["file_path"] == request.match_info["path"]:
+                self.downloads.append(info["file_path"])
                 return web.Response(body=info["content"], content_type=info["mime_type"])
         return web.Response(status=404)

@@ -49,10 +49,20 @@ async def expected_funnel(date_from, date_to, owners=None, kind_id=None) -> dict
             continue
         if kind_id is not None and stages[row["stage_id"]]["kind_id"] != kind_id:
             continue
-        s = out.setdefault(row["stage_id"], {
-            "reached": 0, "passed": 0, "lost": 0, "current": 0, "reached_minor": 0,
-            "passed_minor": 0, "lost_minor": 0, "current_minor": 0, "days": [],
-        })
+        s = out.setdefault(
+            row["stage_id"],
+            {
+                "reached": 0,
+                "passed": 0,
+                "lost": 0,
+                "current": 0,
+                "reached_minor": 0,
+                "passed_minor": 0,
+                "lost_minor": 0,
+                "current_minor": 0,
+                "days": [],
+            },
+        )
         s["reached"] += 1
         s["reached_minor"] += row["potential_minor"]
         s[row["result"]] += 1
@@ -81,8 +91,16 @@ def assert_matches(data: FunnelData, expected: dict[int, dict]) -> None:
         if exp is None:
             assert stage.reached == 0, stage
             continue
-        for key in ("reached", "passed", "lost", "current", "reached_minor", "passed_minor",
-                    "lost_minor", "current_minor"):
+        for key in (
+            "reached",
+            "passed",
+            "lost",
+            "current",
+            "reached_minor",
+            "passed_minor",
+            "lost_minor",
+            "current_minor",
+        ):
             assert getattr(stage, key) == exp[key], (stage_id, key)
         for key in ("conversion", "avg_days", "median_days", "p90_days"):
             if exp[key] is None:
@@ -108,8 +126,9 @@ async def test_funnel_matches_slow_count_on_generated_data(db, frozen_clock):
 
 async def test_funnel_cumulative_conversion_and_flags(db, frozen_clock):
     await generate(seed=5, deals=300)
-    result = await run_report("funnel", ReportParams(date_from=D(2025, 6, 1),
-                                                     date_to=D(2026, 11, 27)))
+    result = await run_report(
+        "funnel", ReportParams(date_from=D(2025, 6, 1), date_to=D(2026, 11, 27))
+    )
     for kind in result.data.kinds:
         stages = kind.stages
         product = 1.0
@@ -131,24 +150,43 @@ async def test_funnel_scope_manager_head_admin(db, frozen_clock):
     ds = await generate(seed=3, deals=300)
     period = (D(2026, 1, 1), D(2026, 11, 27))
     manager = ds.managers[1]
-    mine = await run_report("funnel", ReportParams(
-        viewer_id=manager, viewer_role=Role.MANAGER, date_from=period[0], date_to=period[1]))
+    mine = await run_report(
+        "funnel",
+        ReportParams(
+            viewer_id=manager, viewer_role=Role.MANAGER, date_from=period[0], date_to=period[1]
+        ),
+    )
     assert_matches(mine.data, await expected_funnel(*period, owners={manager}))
 
     head = ds.heads[0]
     team = {e for e, t in ds.team_of.items() if t == ds.team_of[head]}
-    theirs = await run_report("funnel", ReportParams(
-        viewer_id=head, viewer_role=Role.HEAD, date_from=period[0], date_to=period[1],
-        kind_id=ds.kinds["sale"]))
-    assert_matches(theirs.data, await expected_funnel(*period, owners=team,
-                                                      kind_id=ds.kinds["sale"]))
+    theirs = await run_report(
+        "funnel",
+        ReportParams(
+            viewer_id=head,
+            viewer_role=Role.HEAD,
+            date_from=period[0],
+            date_to=period[1],
+            kind_id=ds.kinds["sale"],
+        ),
+    )
+    assert_matches(
+        theirs.data, await expected_funnel(*period, owners=team, kind_id=ds.kinds["sale"])
+    )
     assert [k.code for k in theirs.data.kinds] == ["sale"]
 
     # A head narrows to one of their managers; an admin to anyone.
     one = next(e for e in team if e != head)
-    narrowed = await run_report("funnel", ReportParams(
-        viewer_id=head, viewer_role=Role.HEAD, manager_id=one, date_from=period[0],
-        date_to=period[1]))
+    narrowed = await run_report(
+        "funnel",
+        ReportParams(
+            viewer_id=head,
+            viewer_role=Role.HEAD,
+            manager_id=one,
+            date_from=period[0],
+            date_to=period[1],
+        ),
+    )
     assert_matches(narrowed.data, await expected_funnel(*period, owners={one}))
 
 
@@ -157,22 +195,30 @@ async def test_funnel_refuses_other_peoples_figures(db, frozen_clock):
     other_team = next(t for t in ds.teams if t != ds.team_of[ds.heads[0]])
     stranger = next(m for m in ds.managers if ds.team_of[m] == other_team)
     with pytest.raises(AccessDenied):
-        await run_report("funnel", ReportParams(
-            viewer_id=ds.managers[0], viewer_role=Role.MANAGER, manager_id=ds.managers[1]))
+        await run_report(
+            "funnel",
+            ReportParams(
+                viewer_id=ds.managers[0], viewer_role=Role.MANAGER, manager_id=ds.managers[1]
+            ),
+        )
     with pytest.raises(AccessDenied):
-        await run_report("funnel", ReportParams(
-            viewer_id=ds.heads[0], viewer_role=Role.HEAD, manager_id=stranger))
+        await run_report(
+            "funnel",
+            ReportParams(viewer_id=ds.heads[0], viewer_role=Role.HEAD, manager_id=stranger),
+        )
     with pytest.raises(AccessDenied):
-        await run_report("funnel", ReportParams(
-            viewer_id=ds.heads[0], viewer_role=Role.HEAD, team_id=other_team))
+        await run_report(
+            "funnel", ReportParams(viewer_id=ds.heads[0], viewer_role=Role.HEAD, team_id=other_team)
+        )
     with pytest.raises(AccessDenied):
         await run_report("funnel", ReportParams(viewer_id=None, viewer_role=Role.MANAGER))
 
 
 async def test_funnel_empty_period_shows_no_deals(db, frozen_clock):
     await generate(seed=3, deals=50)
-    result = await run_report("funnel", ReportParams(date_from=D(2015, 1, 1),
-                                                     date_to=D(2015, 1, 31)))
+    result = await run_report(
+        "funnel", ReportParams(date_from=D(2015, 1, 1), date_to=D(2015, 1, 31))
+    )
     assert result.data.kinds == ()
     assert result.headline[0].msgid == "No deals in this period."
 
@@ -180,12 +226,18 @@ async def test_funnel_empty_period_shows_no_deals(db, frozen_clock):
 async def test_funnel_single_deal_exact_days_and_bounds(db, frozen_clock):
     ds = await generate(seed=1, deals=0)
     # Passed stage 0 in 2.5 days inside the period, sits in stage 1 since then.
-    await add_deal(ds, started_at=at("2026-06-01", 10), potential_minor=1_234_567_89, rows=[
-        (0, at("2026-06-01", 10), at("2026-06-03", 22), "passed"),
-        (1, at("2026-06-03", 22), None, "current"),
-    ])
-    result = await run_report("funnel", ReportParams(date_from=D(2026, 6, 1),
-                                                     date_to=D(2026, 6, 30)))
+    await add_deal(
+        ds,
+        started_at=at("2026-06-01", 10),
+        potential_minor=1_234_567_89,
+        rows=[
+            (0, at("2026-06-01", 10), at("2026-06-03", 22), "passed"),
+            (1, at("2026-06-03", 22), None, "current"),
+        ],
+    )
+    result = await run_report(
+        "funnel", ReportParams(date_from=D(2026, 6, 1), date_to=D(2026, 6, 30))
+    )
     first, second = result.data.kinds[0].stages[:2]
     assert (first.reached, first.passed, first.lost, first.current) == (1, 1, 0, 0)
     assert first.avg_days == pytest.approx(2.5)
@@ -200,22 +252,33 @@ async def test_funnel_single_deal_exact_days_and_bounds(db, frozen_clock):
 async def test_funnel_rows_crossing_the_period_bounds(db, frozen_clock):
     ds = await generate(seed=1, deals=0)
     # Entered before the period, left inside it: counted.
-    await add_deal(ds, started_at=at("2026-05-20"), rows=[
-        (0, at("2026-05-20"), at("2026-06-02"), "lost")], status="lost",
-        ended_at=at("2026-06-02"))
+    await add_deal(
+        ds,
+        started_at=at("2026-05-20"),
+        rows=[(0, at("2026-05-20"), at("2026-06-02"), "lost")],
+        status="lost",
+        ended_at=at("2026-06-02"),
+    )
     # Left exactly when the period starts (local midnight, 21:00 UTC the day before): counted.
-    await add_deal(ds, started_at=at("2026-05-01"), rows=[
-        (0, at("2026-05-01"), dt.datetime(2026, 5, 31, 21, 0, tzinfo=UTC), "passed"),
-        (1, dt.datetime(2026, 5, 31, 21, 0, tzinfo=UTC), at("2026-05-31", 22), "passed")])
+    await add_deal(
+        ds,
+        started_at=at("2026-05-01"),
+        rows=[
+            (0, at("2026-05-01"), dt.datetime(2026, 5, 31, 21, 0, tzinfo=UTC), "passed"),
+            (1, dt.datetime(2026, 5, 31, 21, 0, tzinfo=UTC), at("2026-05-31", 22), "passed"),
+        ],
+    )
     # Ended before the period: not counted.
-    await add_deal(ds, started_at=at("2026-04-01"), rows=[
-        (0, at("2026-04-01"), at("2026-04-05"), "passed")])
+    await add_deal(
+        ds, started_at=at("2026-04-01"), rows=[(0, at("2026-04-01"), at("2026-04-05"), "passed")]
+    )
     # Entered after the period: not counted.
     await add_deal(ds, started_at=at("2026-07-01"), rows=[(0, at("2026-07-01"), None, "current")])
     # Open since before the period: counted, in the stage now.
     await add_deal(ds, started_at=at("2026-01-01"), rows=[(0, at("2026-01-01"), None, "current")])
-    result = await run_report("funnel", ReportParams(date_from=D(2026, 6, 1),
-                                                     date_to=D(2026, 6, 30)))
+    result = await run_report(
+        "funnel", ReportParams(date_from=D(2026, 6, 1), date_to=D(2026, 6, 30))
+    )
     first = result.data.kinds[0].stages[0]
     assert (first.reached, first.passed, first.lost, first.current) == (3, 1, 1, 1)
     assert first.conversion == 0.5
@@ -229,13 +292,49 @@ async def test_funnel_deal_that_moved_back(db, frozen_clock):
     """1C's log after a move back: the later rows are gone and the target row is reopened with
     its first entry time; the funnel counts the deal once per stage it still has a row for."""
     ds = await generate(seed=1, deals=0)
-    await add_deal(ds, started_at=at("2026-06-01"), rows=[
-        (0, at("2026-06-01"), at("2026-06-02"), "passed"),
-        (1, at("2026-06-02"), at("2026-06-10"), "passed"),  # reopened on 05.06, passed again
-        (2, at("2026-06-10"), None, "current"),
-    ])
-    result = await run_report("funnel", ReportParams(date_from=D(2026, 6, 1),
-                                                     date_to=D(2026, 6, 30)))
+    await add_deal(
+        ds,
+        started_at=at("2026-06-01"),
+        rows=[
+            (0, at("2026-06-01"), at("2026-06-02"), "passed"),
+            (1, at("2026-06-02"), at("2026-06-10"), "passed"),  # reopened on 05.06, passed again
+            (2, at("2026-06-10"), None, "current"),
+        ],
+    )
+    result = await run_report(
+        "funnel", ReportParams(date_from=D(2026, 6, 1), date_to=D(2026, 6, 30))
+    )
     stages = result.data.kinds[0].stages
     assert [s.reached for s in stages[:4]] == [1, 1, 1, 0]
     assert stages[1].avg_days == pytest.approx(8.0)
+
+
+async def test_funnel_counts_the_deals_won_in_the_period_per_kind(db, frozen_clock):
+    """A manual deal may be won before the last stage, so "through the funnel" counts wins,
+    not the last stage's passes; wins outside the period or the scope do not count."""
+    ds = await generate(seed=7, deals=300)
+    date_from, date_to = D(2026, 3, 1), D(2026, 8, 31)
+    period = make_period(date_from, date_to)
+    deals = await Deal.all().values("kind_id", "owner_id", "status", "ended_at")
+
+    def wins(owners=None) -> dict[int, int]:
+        out: dict[int, int] = {}
+        for d in deals:
+            if d["status"] != "won" or not (period.start <= d["ended_at"] < period.end):
+                continue
+            if owners is None or d["owner_id"] in owners:
+                out[d["kind_id"]] = out.get(d["kind_id"], 0) + 1
+        return out
+
+    result = await run_report("funnel", ReportParams(date_from=date_from, date_to=date_to))
+    expected = wins()
+    assert sum(expected.values()) > 0
+    assert {k.kind_id: k.won for k in result.data.kinds if k.won} == expected
+    manager = ds.managers[0]
+    mine = await run_report(
+        "funnel",
+        ReportParams(
+            date_from=date_from, date_to=date_to, viewer_id=manager, viewer_role=Role.MANAGER
+        ),
+    )
+    assert {k.kind_id: k.won for k in mine.data.kinds if k.won} == wins({manager})

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from tortoise import connections
 
 from models import ContactPerson, Counterparty, Partner
 from services import partners
 from services.exchange import export_master_data, import_master_data
 from tests.factories import make_employee
+from tests.sql_count import count_queries
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "import"
 KINDS = ("partners", "counterparties", "contacts")
@@ -111,32 +111,6 @@ async def test_records_without_an_external_id_are_exported_as_crm_references(db)
     assert maria["roles"] == ["бухгалтер"]
 
 
-def _count_queries(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every SQL statement the default connection's client classes run (outside and inside
-    transactions)."""
-    seen: list[str] = []
-    client = type(connections.get("default"))
-    classes = {client}
-    pending = [client]
-    while pending:
-        for sub in pending.pop().__subclasses__():
-            if sub not in classes:
-                classes.add(sub)
-                pending.append(sub)
-    for cls in classes:
-        for name in ("execute_query", "execute_query_dict", "execute_insert", "execute_many"):
-            original = cls.__dict__.get(name)
-            if original is None:
-                continue
-
-            def counted(self, sql, *args, _original=original, **kwargs):
-                seen.append(sql)
-                return _original(self, sql, *args, **kwargs)
-
-            monkeypatch.setattr(cls, name, counted)
-    return seen
-
-
 async def _partners_file(n: int) -> bytes:
     rows = "".join(
         f"P{i};Партнер {i};клієнт;G;+38067{i:07d};p{i}@example.com;Опт\n" for i in range(1, n + 1)
@@ -153,7 +127,7 @@ async def test_export_and_unchanged_import_need_as_many_queries_for_30_rows_as_f
         await Partner.all().delete()
         data = await _partners_file(n)
         await import_master_data("partners", data)
-        seen = _count_queries(monkeypatch)
+        seen = count_queries(monkeypatch)
 
         await export_master_data("partners", "xlsx")
         exported = len(seen)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from tortoise import connections
 
 from core.errors import ImportFailed, ValidationFailed
 from models import ContactInfo, ContactPerson, Counterparty, Partner, Segment
 from services import partners
 from services.exchange import import_master_data
 from tests.factories import make_employee, make_partner
+from tests.sql_count import count_queries
 
 
 def _problems(error: pytest.ExceptionInfo[ImportFailed]) -> list[tuple[int | None, str | None]]:
@@ -74,28 +74,6 @@ async def test_rows_below_a_refused_new_partner_wait_and_the_rest_is_still_check
     assert await Partner.all().count() == 1
 
 
-def _count_queries(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    seen: list[str] = []
-    pending = [type(connections.get("default"))]
-    classes: set[type] = set()
-    while pending:
-        cls = pending.pop()
-        if cls not in classes:
-            classes.add(cls)
-            pending.extend(cls.__subclasses__())
-    for cls in classes:
-        for name in ("execute_query", "execute_query_dict", "execute_insert", "execute_many"):
-            original = cls.__dict__.get(name)
-            if original is not None:
-
-                def counted(self, sql, *args, _original=original, **kwargs):
-                    seen.append(sql)
-                    return _original(self, sql, *args, **kwargs)
-
-                monkeypatch.setattr(cls, name, counted)
-    return seen
-
-
 def _files(n: int) -> dict[str, bytes]:
     rows = range(1, n + 1)
     partners_file = "Код;Найменування;Ролі;Код групи;Телефони;Електронна пошта;Сегменти;Менеджер\n"
@@ -122,7 +100,7 @@ async def test_new_records_need_as_many_queries_for_30_rows_as_for_3(db, monkeyp
             await model.all().delete()
         queries[n] = []
         for kind, data in _files(n).items():
-            seen = _count_queries(monkeypatch)
+            seen = count_queries(monkeypatch)
             report = await import_master_data(kind, data)
             queries[n].append(len(seen))
             monkeypatch.undo()

@@ -6,19 +6,15 @@ import dataclasses
 from typing import Any
 
 import pytest
-from tortoise import connections
 from tortoise.transactions import in_transaction
 
-from core.errors import DomainError, NotFound, ValidationFailed
+from core.errors import NotFound, ValidationFailed
 from models import ContactInfo, Partner, Segment
 from services import partners
 from services.partners import PartnerInput
+from tests.bulk_refusals import refused_alike
 from tests.factories import make_employee
-
-
-def _params(error: DomainError) -> dict[str, Any]:
-    """What the single command would say: the bulk command adds `row` and `errors`."""
-    return {k: v for k, v in error.params.items() if k not in ("row", "errors")}
+from tests.sql_count import count_queries
 
 
 async def _written() -> tuple[int, int, int]:
@@ -126,18 +122,15 @@ async def test_the_same_errors_as_create_partner_and_nothing_written(db, bad) ->
     await partners.create_partner(name="Вже є", external_id="TAKEN")
     before = await _written()
     arguments = {"name": "Новий", **bad}
-    with pytest.raises(DomainError) as single:
-        await partners.create_partner(**arguments, confirm_duplicates=True)
-
-    with pytest.raises(DomainError) as bulk:
-        await partners.bulk_create_partners(
+    bulk = await refused_alike(
+        partners.create_partner(**arguments, confirm_duplicates=True),
+        partners.bulk_create_partners(
             [PartnerInput(name="Добрий", phones=["0501112233"], segments=["Опт"]),
              PartnerInput(**arguments)]
-        )  # fmt: skip
+        ),
+    )  # fmt: skip
 
-    assert type(bulk.value) is type(single.value)
-    assert (bulk.value.code, _params(bulk.value)) == (single.value.code, single.value.params)
-    assert bulk.value.params["row"] == 1
+    assert bulk.params["row"] == 1
     assert await _written() == before
     assert not await Segment.filter(name="Опт").exists()
 
@@ -215,30 +208,6 @@ async def test_it_writes_in_the_callers_transaction(db) -> None:
     assert await _written() == (0, 0, 0)
 
 
-def _count_queries(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every SQL statement run on the default connection's client classes."""
-    seen: list[str] = []
-    pending = [type(connections.get("default"))]
-    classes: set[type] = set()
-    while pending:
-        cls = pending.pop()
-        if cls in classes:
-            continue
-        classes.add(cls)
-        pending.extend(cls.__subclasses__())
-    for cls in classes:
-        for name in ("execute_query", "execute_query_dict", "execute_insert", "execute_many"):
-            original = cls.__dict__.get(name)
-            if original is not None:
-
-                def counted(self, sql, *args, _original=original, **kwargs):
-                    seen.append(sql)
-                    return _original(self, sql, *args, **kwargs)
-
-                monkeypatch.setattr(cls, name, counted)
-    return seen
-
-
 async def test_ten_times_more_partners_need_no_more_queries(db, monkeypatch) -> None:
     manager = await make_employee()
     await partners.create_segment("VIP")
@@ -253,7 +222,7 @@ async def test_ten_times_more_partners_need_no_more_queries(db, monkeypatch) -> 
                 emails=[f"p{i}@n{n}.ua"],
             )  # fmt: skip
 
-        seen = _count_queries(monkeypatch)
+        seen = count_queries(monkeypatch)
         ids = await partners.bulk_create_partners([row(i) for i in range(n)])
         counts.append(len(seen))
         monkeypatch.undo()

@@ -7,54 +7,20 @@ Every expected number is worked out by hand in the comments."""
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 
 import pytest
 
 from core.config import ConfigError, get_settings
 from core.errors import ValidationFailed
-from models import Deal, DealKind, DealStageLog, Employee, Partner, Stage
-from models.base import DealStatus, StageResult
+from models import Deal, DealKind, Employee, Partner, Stage
+from models.base import DealStatus
 from services.probability import (
     DEFAULT_METHOD,
     configured_method,
     explain_deal_probability,
     recompute_probability,
 )
-
-T0 = dt.datetime(2026, 9, 1, 9, 0, tzinfo=dt.UTC)
-_numbers = itertools.count(1)
-
-
-async def make_deal(kind, owner, status, reached, *, partner=None, **extra) -> Deal:
-    """A deal with its stage log written directly (test setup only)."""
-    deal = await Deal.create(
-        number=f"B-{next(_numbers)}",
-        title="Угода",
-        kind=kind,
-        owner=owner,
-        partner=partner,
-        status=status,
-        stage=reached[-1],
-        started_at=extra.pop("started_at", T0),
-        ended_at=None if status == DealStatus.OPEN else T0 + dt.timedelta(days=9),
-        **extra,
-    )
-    for index, stage in enumerate(reached):
-        last = index == len(reached) - 1
-        result = StageResult.PASSED
-        if last and status == DealStatus.OPEN:
-            result = StageResult.CURRENT
-        elif last and status == DealStatus.LOST:
-            result = StageResult.LOST
-        await DealStageLog.create(
-            deal=deal,
-            stage=stage,
-            entered_at=deal.started_at + dt.timedelta(days=index),
-            left_at=None if result == StageResult.CURRENT else T0 + dt.timedelta(days=index + 1),
-            result=result,
-        )
-    return deal
+from tests.probability_data import make_deal, make_kind
 
 
 @pytest.fixture
@@ -85,11 +51,14 @@ async def history(db):
     return {"a": a, "b": b, "p": p, "kind": kind, "stages": (s1, s2, s3)}
 
 
-async def test_naive_bayes_on_a_hand_computed_history(history, frozen_clock):
+async def open_at_s2(history, **extra) -> Deal:
+    """A deal of owner A, no client, open at s2 (the fixture's kind)."""
     s1, s2, _s3 = history["stages"]
-    deal = await make_deal(
-        history["kind"], history["a"], DealStatus.OPEN, [s1, s2], started_at=frozen_clock
-    )
+    return await make_deal(history["kind"], history["a"], DealStatus.OPEN, [s1, s2], **extra)
+
+
+async def test_naive_bayes_on_a_hand_computed_history(history, frozen_clock):
+    deal = await open_at_s2(history, started_at=frozen_clock)
 
     result = await explain_deal_probability(deal.id, "bayes")
 
@@ -152,10 +121,7 @@ async def test_a_kind_without_both_won_and_lost_deals_uses_the_default_probabili
     db, frozen_clock
 ):
     owner = await Employee.create(full_name="Андрій Коваль")
-    kind = await DealKind.create(code="sale", name_uk="Продаж", name_en="Sale")
-    stage = await Stage.create(
-        kind=kind, code="s1", name_uk="s1", name_en="s1", order=1, default_probability=35
-    )
+    kind, (stage,) = await make_kind("sale", 1, default_probability=35)
     await make_deal(kind, owner, DealStatus.WON, [stage])
     deal = await make_deal(kind, owner, DealStatus.OPEN, [stage], started_at=frozen_clock)
 
@@ -166,15 +132,7 @@ async def test_a_kind_without_both_won_and_lost_deals_uses_the_default_probabili
 
 
 async def test_the_managers_estimate_is_shown_but_not_used_by_bayes(history, frozen_clock):
-    s1, s2, _s3 = history["stages"]
-    deal = await make_deal(
-        history["kind"],
-        history["a"],
-        DealStatus.OPEN,
-        [s1, s2],
-        started_at=frozen_clock,
-        manual_probability=5,
-    )
+    deal = await open_at_s2(history, started_at=frozen_clock, manual_probability=5)
 
     result = await explain_deal_probability(deal.id, "bayes")
 
@@ -184,14 +142,7 @@ async def test_the_managers_estimate_is_shown_but_not_used_by_bayes(history, fro
 
 
 async def test_the_staleness_penalty_applies_to_bayes_too(history, frozen_clock):
-    s1, s2, _s3 = history["stages"]
-    deal = await make_deal(
-        history["kind"],
-        history["a"],
-        DealStatus.OPEN,
-        [s1, s2],
-        started_at=frozen_clock - dt.timedelta(days=61),
-    )
+    deal = await open_at_s2(history, started_at=frozen_clock - dt.timedelta(days=61))
 
     result = await explain_deal_probability(deal.id, "bayes")
 
@@ -202,10 +153,8 @@ async def test_the_staleness_penalty_applies_to_bayes_too(history, frozen_clock)
 
 
 async def test_configuration_picks_the_method(history, frozen_clock, monkeypatch):
-    s1, s2, _s3 = history["stages"]
-    deal = await make_deal(
-        history["kind"], history["a"], DealStatus.OPEN, [s1, s2], started_at=frozen_clock
-    )
+    deal = await open_at_s2(history, started_at=frozen_clock)
+
     def configure(value: str | None) -> None:
         if value is None:
             monkeypatch.delenv("CRM_PROBABILITY_METHOD", raising=False)

@@ -6,48 +6,14 @@ Every expected number is worked out by hand in the comments."""
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 
 import pytest
 
 from core.errors import NotFound
-from models import Deal, DealKind, DealStageLog, Employee, Partner, Stage
-from models.base import DealStatus, StageResult
+from models import Deal, DealKind, Employee, Partner, Stage
+from models.base import DealStatus
 from services.probability import explain_deal_probability, recompute_probability
-
-T0 = dt.datetime(2026, 9, 1, 9, 0, tzinfo=dt.UTC)
-_numbers = itertools.count(1)
-
-
-async def make_deal(kind, owner, status, reached, *, partner=None, **extra) -> Deal:
-    """A deal with its stage log written directly (test setup only)."""
-    deal = await Deal.create(
-        number=f"S-{next(_numbers)}",
-        title="Угода",
-        kind=kind,
-        owner=owner,
-        partner=partner,
-        status=status,
-        stage=reached[-1],
-        started_at=extra.pop("started_at", T0),
-        ended_at=None if status == DealStatus.OPEN else T0 + dt.timedelta(days=9),
-        **extra,
-    )
-    for index, stage in enumerate(reached):
-        last = index == len(reached) - 1
-        result = StageResult.PASSED
-        if last and status == DealStatus.OPEN:
-            result = StageResult.CURRENT
-        elif last and status == DealStatus.LOST:
-            result = StageResult.LOST
-        await DealStageLog.create(
-            deal=deal,
-            stage=stage,
-            entered_at=deal.started_at + dt.timedelta(days=index),
-            left_at=None if result == StageResult.CURRENT else T0 + dt.timedelta(days=index + 1),
-            result=result,
-        )
-    return deal
+from tests.probability_data import make_deal, make_kind
 
 
 @pytest.fixture
@@ -81,16 +47,16 @@ async def history(db):
     return {"a": a, "b": b, "p": p, "kind": kind, "s1": s1, "s2": s2}
 
 
+async def the_deal_to_score(h, **extra) -> Deal:
+    """A+P, open at s2 (the fixture's kind)."""
+    return await make_deal(
+        h["kind"], h["a"], DealStatus.OPEN, [h["s1"], h["s2"]], partner=h["p"], **extra
+    )
+
+
 async def test_components_are_shrunk_toward_their_parent_rates_and_averaged(history, frozen_clock):
     h = history
-    deal = await make_deal(
-        h["kind"],
-        h["a"],
-        DealStatus.OPEN,
-        [h["s1"], h["s2"]],
-        partner=h["p"],
-        started_at=frozen_clock - dt.timedelta(days=3),
-    )
+    deal = await the_deal_to_score(h, started_at=frozen_clock - dt.timedelta(days=3))
 
     result = await explain_deal_probability(deal.id, "shrunk")
 
@@ -115,8 +81,7 @@ async def test_components_are_shrunk_toward_their_parent_rates_and_averaged(hist
 
 async def test_one_won_deal_out_of_one_is_not_a_certainty(db, frozen_clock):
     owner = await Employee.create(full_name="Андрій Коваль")
-    kind = await DealKind.create(code="sale", name_uk="Продаж", name_en="Sale")
-    stage = await Stage.create(kind=kind, code="s1", name_uk="s1", name_en="s1", order=1)
+    kind, (stage,) = await make_kind("sale", 1)
     await make_deal(kind, owner, DealStatus.WON, [stage])
     deal = await make_deal(kind, owner, DealStatus.OPEN, [stage], started_at=frozen_clock)
 
@@ -134,10 +99,7 @@ async def test_one_won_deal_out_of_one_is_not_a_certainty(db, frozen_clock):
 
 async def test_without_history_the_stage_default_probability_is_used(db, frozen_clock):
     owner = await Employee.create(full_name="Андрій Коваль")
-    kind = await DealKind.create(code="sale", name_uk="Продаж", name_en="Sale")
-    stage = await Stage.create(
-        kind=kind, code="s1", name_uk="s1", name_en="s1", order=1, default_probability=30
-    )
+    kind, (stage,) = await make_kind("sale", 1, default_probability=30)
     deal = await make_deal(kind, owner, DealStatus.OPEN, [stage], started_at=frozen_clock)
 
     result = await explain_deal_probability(deal.id, "shrunk")
@@ -149,15 +111,7 @@ async def test_without_history_the_stage_default_probability_is_used(db, frozen_
 
 async def test_the_managers_estimate_is_one_more_component_of_the_mean(history, frozen_clock):
     h = history
-    deal = await make_deal(
-        h["kind"],
-        h["a"],
-        DealStatus.OPEN,
-        [h["s1"], h["s2"]],
-        partner=h["p"],
-        started_at=frozen_clock,
-        manual_probability=90,
-    )
+    deal = await the_deal_to_score(h, started_at=frozen_clock, manual_probability=90)
 
     result = await explain_deal_probability(deal.id, "shrunk")
 
@@ -169,12 +123,8 @@ async def test_the_managers_estimate_is_one_more_component_of_the_mean(history, 
 
 async def test_a_deal_idle_beyond_its_stage_rot_days_loses_probability(history, frozen_clock):
     h = history
-    deal = await make_deal(
-        h["kind"],
-        h["a"],
-        DealStatus.OPEN,
-        [h["s1"], h["s2"]],
-        partner=h["p"],
+    deal = await the_deal_to_score(
+        h,
         started_at=frozen_clock - dt.timedelta(days=41),
         last_activity_at=frozen_clock - dt.timedelta(days=30),
     )
@@ -191,12 +141,8 @@ async def test_a_deal_idle_beyond_its_stage_rot_days_loses_probability(history, 
 
 async def test_activity_within_the_rot_days_keeps_the_probability(history, frozen_clock):
     h = history
-    deal = await make_deal(
-        h["kind"],
-        h["a"],
-        DealStatus.OPEN,
-        [h["s1"], h["s2"]],
-        partner=h["p"],
+    deal = await the_deal_to_score(
+        h,
         started_at=frozen_clock - dt.timedelta(days=41),
         last_activity_at=frozen_clock - dt.timedelta(days=9),
     )
@@ -211,14 +157,7 @@ async def test_won_is_100_and_lost_is_0_and_recompute_stores_the_figure(history,
     h = history
     won = await make_deal(h["kind"], h["a"], DealStatus.WON, [h["s1"]])
     lost = await make_deal(h["kind"], h["a"], DealStatus.LOST, [h["s1"]])
-    open_deal = await make_deal(
-        h["kind"],
-        h["a"],
-        DealStatus.OPEN,
-        [h["s1"], h["s2"]],
-        partner=h["p"],
-        started_at=frozen_clock,
-    )
+    open_deal = await the_deal_to_score(h, started_at=frozen_clock)
 
     assert (await explain_deal_probability(won.id, "shrunk")).percent == 100
     assert (await explain_deal_probability(lost.id, "bayes")).percent == 0

@@ -3,52 +3,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import itertools
-
-from models import Deal, DealKind, DealStageLog, Employee, Stage
-from models.base import DealStatus, StageResult
+from models import DealStageLog, Employee
+from models.base import DealStatus
 from services.probability import Rate, stage_rates
-
-T0 = dt.datetime(2026, 9, 1, 9, 0, tzinfo=dt.UTC)
-_numbers = itertools.count(1)
-
-
-async def make_kind(code: str, stages: int) -> tuple[DealKind, list[Stage]]:
-    kind = await DealKind.create(code=code, name_uk=code, name_en=code)
-    rows = [
-        await Stage.create(kind=kind, code=f"s{i}", name_uk=f"s{i}", name_en=f"s{i}", order=i)
-        for i in range(1, stages + 1)
-    ]
-    return kind, rows
-
-
-async def make_deal(kind, owner, status: str, reached: list[Stage]) -> Deal:
-    deal = await Deal.create(
-        number=f"T-{next(_numbers)}",
-        title="Угода",
-        kind=kind,
-        owner=owner,
-        status=status,
-        stage=reached[-1],
-        started_at=T0,
-        ended_at=None if status == DealStatus.OPEN else T0 + dt.timedelta(days=9),
-    )
-    for index, stage in enumerate(reached):
-        last = index == len(reached) - 1
-        result = StageResult.PASSED
-        if last and status == DealStatus.OPEN:
-            result = StageResult.CURRENT
-        elif last and status == DealStatus.LOST:
-            result = StageResult.LOST
-        await DealStageLog.create(
-            deal=deal,
-            stage=stage,
-            entered_at=T0 + dt.timedelta(days=index),
-            left_at=None if result == StageResult.CURRENT else T0 + dt.timedelta(days=index + 1),
-            result=result,
-        )
-    return deal
+from tests.probability_data import T0, make_deal, make_kind
 
 
 async def test_stage_rates_count_finished_deals_that_reached_each_stage(db):

@@ -8,7 +8,7 @@ import pytest
 
 from core import clock
 from core.errors import AccessDenied, ValidationFailed
-from models import Deal, Task
+from models import Deal, Task, Team
 from models.base import Role, TaskStatus
 from services.tasks import (
     TaskStateConflict,
@@ -84,9 +84,10 @@ async def test_a_task_is_completed_once_with_its_result(db, frozen_clock):
 
 
 async def test_only_people_concerned_may_act_on_a_task(db, frozen_clock):
-    performer = await make_employee()
+    team = await Team.create(name="Київ")
+    performer = await make_employee(team=team)
     stranger = await make_employee()
-    head = await make_employee(role=Role.HEAD)
+    head = await make_employee(role=Role.HEAD, team=team)  # the performer's head
     task = await create_task(title="Звірка", performer_id=performer.id)
     with pytest.raises(AccessDenied):
         await complete_task(task.id, "", actor_id=stranger.id)

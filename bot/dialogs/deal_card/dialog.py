@@ -26,6 +26,7 @@ from aiogram_dialog.widgets.input import MessageInput, TextInput
 from aiogram_dialog.widgets.kbd import Button, Column, Row, ScrollingGroup, Select, SwitchTo
 from aiogram_dialog.widgets.text import Format, Multi
 
+from bot.dialogs.claims.entry import claims_installed, on_claim_from_deal
 from bot.dialogs.deal_card import getters as g
 from bot.dialogs.deal_card import handlers as h
 from bot.dialogs.deals.common import back_text, home_button, nav, set_error
@@ -107,6 +108,12 @@ def _main() -> Window:
                 on_click=_clear_error,
             ),
             Button(Tr(N_("Log a call"), prefix="📞 "), id="log_call", on_click=h.on_log_call),
+        ),
+        Button(
+            Tr(N_("Register a claim"), prefix="📮 "),
+            id="claim",
+            on_click=on_claim_from_deal,
+            when=claims_installed,
         ),
         nav(Button(back_text(), id="back", on_click=h.on_close_card)),
         state=S.MAIN,

@@ -32,7 +32,7 @@ from services.deal_card import (
 from services.deals import list_loss_reasons
 from services.environment import INFLUENCE_MAX, list_participants
 from services.i18n_extra_pipeline import describe_checks
-from services.interactions import list_deal_timeline
+from services.interactions import TimelineItem, list_deal_timeline
 from services.partners import search_partners
 from services.pipeline import stages_in_order
 from services.probability import explain_deal_probability
@@ -87,7 +87,7 @@ async def probability_getter(
     dialog_manager: DialogManager, employee: Employee | None, locale: str, **kwargs: Any
 ) -> dict[str, Any]:
     deal = await get_deal_for(employee, deal_id_of(dialog_manager))
-    explanation = await explain_deal_probability(deal.id)
+    explanation = await explain_deal_probability(deal.id, deal=deal)
     return {"body": texts.probability_text(explanation, deal.number, locale)}
 
 
@@ -96,16 +96,18 @@ async def timeline_getter(
 ) -> dict[str, Any]:
     deal = await get_deal_for(employee, deal_id_of(dialog_manager))
     offset = max(0, int(dialog_manager.dialog_data.get("tl_offset") or 0))
-    items = await list_deal_timeline(deal.id, limit=TIMELINE_PAGE + 1, offset=offset)
-    stages = {s.code: (s.name_uk, s.name_en) for s in await stages_in_order(deal.kind_id)}
-    reasons = {r.code: (r.name_uk, r.name_en) for r in await list_loss_reasons(active_only=False)}
+    items = await list_deal_timeline(
+        deal.id, limit=TIMELINE_PAGE + 1, offset=offset, deal_checked=True
+    )
+    shown = items[:TIMELINE_PAGE]
+    stages, reasons = await _timeline_names(dialog_manager, deal.kind_id, shown)
     page = offset // TIMELINE_PAGE + 1
     lines = [
         tr(locale, N_("<b>%(number)s: timeline</b>, page %(page)s"), number=deal.number, page=page)
     ]
     if not items:
         lines.append(tr(locale, N_("Nothing has happened on this deal yet.")))
-    for item in items[:TIMELINE_PAGE]:
+    for item in shown:
         lines.append(
             texts.timeline_line(
                 item, tz=_tz(employee), locale=locale, stage_names=stages, reasons=reasons
@@ -116,6 +118,50 @@ async def timeline_getter(
         "has_newer": offset > 0,
         "has_older": len(items) > TIMELINE_PAGE,
     }
+
+
+async def _timeline_names(
+    manager: DialogManager, kind_id: int, items: list[TimelineItem]
+) -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, str]]]:
+    """Stage names and loss reasons (code -> (uk, en)) for the events on the page: read only
+    when the page has a stage move or a loss, and kept in dialog data (read again when a code
+    on the page is not there: renamed or added since)."""
+    events = [item for item in items if item.kind == "event"]
+    stage_codes = {
+        str(item.data.get(key))
+        for item in events
+        if item.title == "stage_moved"
+        for key in ("from", "to")
+        if item.data.get(key)
+    }
+    reason_codes = {
+        str(item.data.get("reason"))
+        for item in events
+        if item.title == "lost" and item.data.get("reason")
+    }
+    data = manager.dialog_data
+    stages: dict[str, Any] = {}
+    reasons: dict[str, Any] = {}
+    if stage_codes:
+        cached = data.get("tl_stages")
+        if (
+            not isinstance(cached, dict)
+            or cached.get("kind_id") != kind_id
+            or not stage_codes <= set(cached.get("names") or {})
+        ):
+            names = {s.code: [s.name_uk, s.name_en] for s in await stages_in_order(kind_id)}
+            cached = data["tl_stages"] = {"kind_id": kind_id, "names": names}
+        stages = cached["names"]
+    if reason_codes:
+        cached = data.get("tl_reasons")
+        if not isinstance(cached, dict) or not reason_codes <= set(cached):
+            rows = await list_loss_reasons(active_only=False)
+            cached = data["tl_reasons"] = {r.code: [r.name_uk, r.name_en] for r in rows}
+        reasons = cached
+    return (
+        {code: (uk, en) for code, (uk, en) in stages.items()},
+        {code: (uk, en) for code, (uk, en) in reasons.items()},
+    )
 
 
 async def stages_getter(

@@ -84,7 +84,8 @@ def interaction_line(item: InteractionRef, tz: str, locale: str) -> Html:
     mark = INTERACTION_MARKS.get(item.kind, "•")
     kind = gettext(INTERACTION_NAMES.get(item.kind, item.kind), locale)
     arrow = DIRECTION_MARKS.get(item.direction, "")
-    text = f"{mark} {escape(when(item.starts_at, tz, locale))} {escape(kind)}{arrow}"
+    text = f"{mark} {escape(when(item.starts_at, tz, locale))} {escape(kind)}"
+    text += f" {arrow}" if arrow else ""
     if item.subject:
         text += f": {escape(short(item.subject, TEXT_LIMIT))}"
     if item.result:

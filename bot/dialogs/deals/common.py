@@ -12,18 +12,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram.fsm.state import State
-from aiogram_dialog import DialogManager, StartMode
-from aiogram_dialog.widgets.kbd import Button, Row, Start, SwitchTo
+from aiogram_dialog import DialogManager
 
-from bot.access import require_role
-from bot.dialogs.states import MainMenuSG
-from bot.dialogs.widgets import Tr
+# acting, as_id, locale_of and the navigation are shared with the other dialogs; the deal card
+# and claims import them from here.
+from bot.dialogs.log_interaction.common import acting as acting
+from bot.dialogs.log_interaction.common import as_id as as_id
+from bot.dialogs.widgets import back_text as back_text
+from bot.dialogs.widgets import home_button as home_button
+from bot.dialogs.widgets import locale_of as locale_of
+from bot.dialogs.widgets import nav as nav
 from bot.texts.helpers import Html, escape
 from core import i18n as core_i18n
 from core.errors import DomainError
-from core.i18n import DEFAULT_LOCALE, N_, gettext
-from models.employee import Employee
+from core.i18n import N_, gettext
 from services import deal_card, environment, i18n_extra_pipeline, probability
 
 NOTICE_KEY = "notice"
@@ -53,10 +55,6 @@ DOC_KIND_MARKS = {"regulation": "📘", "instruction": "📗", "template": "📄
 
 
 # --- translation ---------------------------------------------------------------------------------
-
-
-def locale_of(manager: DialogManager) -> str:
-    return str(manager.middleware_data.get("locale") or DEFAULT_LOCALE)
 
 
 def tr(locale: str, msgid: str, **params: Any) -> Html:
@@ -117,46 +115,3 @@ def set_error(manager: DialogManager, text: str | None) -> None:
 
 def error_line(manager: DialogManager) -> Html:
     return Html(manager.dialog_data.get(ERROR_KEY) or "")
-
-
-def acting(manager: DialogManager) -> Employee:
-    """The employee pressing the button (AccessDenied for anyone else)."""
-    return require_role(manager.middleware_data.get("employee"))
-
-
-def as_id(value: Any) -> int | None:
-    """An id from callback data or start data: an int, or digits; None otherwise."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.isdigit() and len(value) < 12:
-        return int(value)
-    return None
-
-
-# --- navigation -----------------------------------------------------------------------------------
-
-
-def home_button() -> Start:
-    return Start(
-        Tr(N_("Main menu"), prefix="🏠 "),
-        id="home",
-        state=MainMenuSG.MAIN,
-        mode=StartMode.RESET_STACK,
-    )
-
-
-def back_text() -> Tr:
-    return Tr(N_("Back"), prefix="⬅️ ")
-
-
-def nav(back: State | Button | None = None) -> Row:
-    """Back (to a state of this dialog, or a button with its own handler) and Main menu."""
-    buttons: list[Any] = []
-    if isinstance(back, State):
-        buttons.append(SwitchTo(back_text(), id="back", state=back))
-    elif back is not None:
-        buttons.append(back)
-    buttons.append(home_button())
-    return Row(*buttons)

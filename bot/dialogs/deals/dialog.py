@@ -9,8 +9,6 @@ Another dialog may start the list with `DealsSG.LIST` and the data
 
 from __future__ import annotations
 
-from operator import itemgetter
-
 from aiogram_dialog import Dialog, Window
 from aiogram_dialog.widgets.input import TextInput
 from aiogram_dialog.widgets.kbd import (
@@ -20,8 +18,6 @@ from aiogram_dialog.widgets.kbd import (
     NextPage,
     PrevPage,
     Row,
-    ScrollingGroup,
-    Select,
     StubScroll,
     SwitchTo,
 )
@@ -29,7 +25,6 @@ from aiogram_dialog.widgets.text import Const, Format, Multi
 
 from bot.dialogs import ORDER, MenuEntry
 from bot.dialogs.deals import handlers as h
-from bot.dialogs.deals.common import home_button, nav
 from bot.dialogs.deals.getters import (
     SCROLL_ID,
     filters_getter,
@@ -39,7 +34,7 @@ from bot.dialogs.deals.getters import (
     stages_getter,
 )
 from bot.dialogs.states import DealsSG
-from bot.dialogs.widgets import Tr, TrFormat, TrLabel
+from bot.dialogs.widgets import Tr, TrFormat, TrLabel, home_button, nav, paged, pick
 from core.i18n import N_
 
 MENU_ENTRIES = (
@@ -47,18 +42,13 @@ MENU_ENTRIES = (
 )
 
 
+_MARKED = "{item[mark]}{item[name]}"  # a filter choice: ✅ on the chosen one
+
+
 def _list_window() -> Window:
     return Window(
         Format("{body}"),
-        Column(
-            Select(
-                Format("{item[label]}"),
-                id="deal",
-                item_id_getter=itemgetter("id"),
-                items="deals",
-                on_click=h.on_deal_selected,
-            )
-        ),
+        Column(pick("deals", "deal", h.on_deal_selected)),
         StubScroll(id=SCROLL_ID, pages="pages"),
         Row(
             PrevPage(scroll=SCROLL_ID, id="pg_prev", text=Const("◀️")),
@@ -105,15 +95,7 @@ def _search_window() -> Window:
 def _filters_window() -> Window:
     return Window(
         TrFormat(N_("<b>Filters</b>\nStatus, process kind and stage of the deals to show.")),
-        Row(
-            Select(
-                Format("{item[mark]}{item[name]}"),
-                id="status",
-                item_id_getter=itemgetter("id"),
-                items="statuses",
-                on_click=h.on_status_selected,
-            )
-        ),
+        Row(pick("statuses", "status", h.on_status_selected, label=_MARKED)),
         SwitchTo(TrLabel(N_("Kind: {kind}"), prefix="🗂 "), id="f_kind", state=DealsSG.FILTER_KIND),
         SwitchTo(
             TrLabel(N_("Stage: {stage}"), prefix="🚩 "), id="f_stage", state=DealsSG.FILTER_STAGE
@@ -136,15 +118,7 @@ def _filters_window() -> Window:
 def _kind_window() -> Window:
     return Window(
         Tr(N_("Choose the process kind:")),
-        Column(
-            Select(
-                Format("{item[mark]}{item[name]}"),
-                id="kind",
-                item_id_getter=itemgetter("id"),
-                items="kinds",
-                on_click=h.on_kind_selected,
-            )
-        ),
+        Column(pick("kinds", "kind", h.on_kind_selected, label=_MARKED)),
         Button(Tr(N_("Any kind")), id="kind_any", on_click=_any(h.on_kind_selected)),
         nav(DealsSG.FILTERS),
         state=DealsSG.FILTER_KIND,
@@ -155,18 +129,8 @@ def _kind_window() -> Window:
 def _stage_window() -> Window:
     return Window(
         Tr(N_("Choose the stage:")),
-        ScrollingGroup(
-            Select(
-                Format("{item[mark]}{item[name]}"),
-                id="stage",
-                item_id_getter=itemgetter("id"),
-                items="stages",
-                on_click=h.on_stage_selected,
-            ),
-            id="stages_scroll",
-            width=1,
-            height=8,
-            hide_on_single_page=True,
+        paged(
+            pick("stages", "stage", h.on_stage_selected, label=_MARKED), "stages_scroll", height=8
         ),
         Button(Tr(N_("Any stage")), id="stage_any", on_click=_any(h.on_stage_selected)),
         nav(DealsSG.FILTERS),

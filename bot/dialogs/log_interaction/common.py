@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from aiogram.fsm.state import State
 from aiogram.types import Message
-from aiogram_dialog import DialogManager, StartMode
-from aiogram_dialog.widgets.kbd import Button, Cancel, Row, Start
+from aiogram_dialog import DialogManager
+from aiogram_dialog.widgets.kbd import Button, Cancel, Row
 
 from bot.access import require_role
-from bot.dialogs.states import MainMenuSG
-from bot.dialogs.widgets import Tr, locale_of
+from bot.dialogs import widgets
+from bot.dialogs.widgets import back_text, locale_of
 from bot.texts.helpers import Html, escape
 from core import clock
 from core.errors import AccessDenied, DomainError
@@ -20,6 +21,7 @@ from core.i18n import N_, gettext, translate_error
 from models.employee import Employee
 from services import agenda as _agenda_texts  # noqa: F401  (registers its error texts)
 from services import i18n_extra_pipeline
+from services.checks import check_text
 
 ERROR_KEY = "error"
 NOTICE_KEY = "notice"
@@ -82,6 +84,18 @@ async def refuse(manager: DialogManager, error: DomainError) -> None:
     await manager.show()
 
 
+def typed_text(manager: DialogManager, text: str, field: str, *, max_len: int) -> str | None:
+    """The typed answer, checked (required); None when refused: the refusal is shown under the
+    question until the next answer."""
+    try:
+        value = check_text(text, field, max_len=max_len, required=True)
+    except DomainError as error:
+        set_error(manager, error)
+        return None
+    set_error(manager, None)
+    return value
+
+
 async def on_not_text(message: Message, widget: Any, manager: DialogManager) -> None:
     """A sticker, photo or voice note where text is asked for."""
     set_error(manager, gettext(NOT_TEXT, locale_of(manager)))
@@ -110,24 +124,7 @@ def t(manager: DialogManager, msgid: str) -> str:
     return gettext(msgid, locale_of(manager))
 
 
-def home_button() -> Start:
-    return Start(
-        Tr(N_("Main menu"), prefix="🏠 "),
-        id="home",
-        state=MainMenuSG.MAIN,
-        mode=StartMode.RESET_STACK,
-    )
-
-
-def back_text() -> Tr:
-    return Tr(N_("Back"), prefix="⬅️ ")
-
-
-def nav(back: Any = None) -> Row:
-    """Back (a button with its own handler, or Cancel: to whoever started the dialog) and Main
-    menu."""
-    return Row(back if back is not None else Cancel(back_text(), id="back"), home_button())
-
-
-def back_button(on_click: Any) -> Button:
-    return Button(back_text(), id="back", on_click=on_click)
+def nav(back: State | Button | None = None) -> Row:
+    """Back (to a state, a button with its own handler, or by default Cancel: to whoever
+    started the dialog) and Main menu."""
+    return widgets.nav(back if back is not None else Cancel(back_text(), id="back"))

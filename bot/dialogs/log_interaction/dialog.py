@@ -15,6 +15,7 @@ from operator import itemgetter
 from typing import Any
 
 from aiogram.enums import ContentType
+from aiogram.fsm.state import State
 from aiogram_dialog import Dialog, DialogManager, Window
 from aiogram_dialog.widgets.input import MessageInput, TextInput
 from aiogram_dialog.widgets.kbd import (
@@ -24,14 +25,12 @@ from aiogram_dialog.widgets.kbd import (
     Group,
     Multiselect,
     Row,
-    ScrollingGroup,
-    Select,
 )
 from aiogram_dialog.widgets.text import Format, Multi
 
 from bot.dialogs import ORDER, MenuEntry
 from bot.dialogs.log_interaction import handlers as h
-from bot.dialogs.log_interaction.common import back_button, home_button, nav, on_not_text
+from bot.dialogs.log_interaction.common import nav, on_not_text
 from bot.dialogs.log_interaction.getters import (
     contacts_getter,
     deals_getter,
@@ -40,7 +39,7 @@ from bot.dialogs.log_interaction.getters import (
 )
 from bot.dialogs.new_deal.calendar import LocalCalendar
 from bot.dialogs.states import LogInteractionSG as SG
-from bot.dialogs.widgets import Tr, TrFormat
+from bot.dialogs.widgets import Tr, TrFormat, back_button, home_button, paged, pick
 from core.i18n import N_
 from services import agenda
 
@@ -75,16 +74,7 @@ def _screen(prompt: str) -> Multi:
 
 
 def _choice(items: str, widget_id: str, on_click: Any, width: int = 2) -> Group:
-    return Group(
-        Select(
-            Format("{item[name]}"),
-            id=widget_id,
-            item_id_getter=itemgetter("id"),
-            items=items,
-            on_click=on_click,
-        ),
-        width=width,
-    )
+    return Group(pick(items, widget_id, on_click, label="{item[name]}"), width=width)
 
 
 def _typed(handler: Any, widget_id: str) -> list[Any]:
@@ -98,6 +88,12 @@ def _back() -> Row:
     return nav(back_button(h.on_back))
 
 
+def _step(prompt: str, state: State, *widgets: Any, getter: Any = step_getter) -> Window:
+    """One question of the wizard: what is known so far, the question, the ways to answer it,
+    Back and Main menu."""
+    return Window(_screen(prompt), *widgets, _back(), state=state, getter=getter)
+
+
 def _quick_days(*names: str) -> Row:
     labels = {"today": N_("Today"), "yesterday": N_("Yesterday"), "tomorrow": N_("Tomorrow")}
     return Row(*(Button(Tr(labels[n]), id=f"day_{n}", on_click=h.on_quick_day) for n in names))
@@ -109,21 +105,9 @@ def _subject_window(state: Any) -> Window:
         Format("{error}", when="has_error"),
         Tr(N_("Which deal is it about? Or find a partner.")),
         Tr(N_("You have no open deals."), when="no_deals"),
-        ScrollingGroup(
-            Select(
-                Format("{item[label]}"),
-                id="deal",
-                item_id_getter=itemgetter("id"),
-                items="deals",
-                on_click=h.on_deal_picked,
-            ),
-            id="deals_scroll",
-            width=1,
-            height=6,
-            hide_on_single_page=True,
-        ),
+        paged(pick("deals", "deal", h.on_deal_picked), "deals_scroll", height=6),
         Button(Tr(N_("Find a partner"), prefix="🔎 "), id="find", on_click=h.on_partner_search),
-        Row(Cancel(Tr(N_("Back"), prefix="⬅️ "), id="back"), home_button()),
+        nav(),
         state=state,
         getter=deals_getter,
     )
@@ -147,67 +131,48 @@ def build_dialogs() -> list[Dialog]:
                 TrFormat(N_("Found for «{query}»:"), when="found"),
                 TrFormat(N_("Nothing found for «{query}». Type another search."), when="nothing"),
                 Format("{error}", when="has_error"),
-                Column(
-                    Select(
-                        Format("{item[label]}"),
-                        id="partner",
-                        item_id_getter=itemgetter("id"),
-                        items="partners",
-                        on_click=h.on_partner_picked,
-                    )
-                ),
+                Column(pick("partners", "partner", h.on_partner_picked)),
                 *_typed(h.on_partner_query, "partner_requery"),
                 _back(),
                 state=SG.PARTNER_PICK,
                 getter=partners_getter,
             ),
-            Window(
-                _screen(N_("A call or a meeting?")),
+            _step(
+                N_("A call or a meeting?"),
+                SG.KIND,
                 _choice("kinds", "kind", h.on_kind),
-                _back(),
-                state=SG.KIND,
-                getter=step_getter,
             ),
-            Window(
-                _screen(N_("Has it taken place, or is it planned?")),
+            _step(
+                N_("Has it taken place, or is it planned?"),
+                SG.PLANNED_OR_DONE,
                 _choice("done_choices", "done", h.on_done_chosen),
-                _back(),
-                state=SG.PLANNED_OR_DONE,
-                getter=step_getter,
             ),
-            Window(
-                _screen(N_("Who called whom?")),
+            _step(
+                N_("Who called whom?"),
+                SG.DIRECTION,
                 _choice("directions", "direction", h.on_direction),
-                _back(),
-                state=SG.DIRECTION,
-                getter=step_getter,
             ),
-            Window(
-                _screen(N_("Which day?")),
+            _step(
+                N_("Which day?"),
+                SG.DATE,
                 TodayCalendar("date", h.date_bounds, on_click=h.on_date),
                 _quick_days("yesterday", "today"),
-                _back(),
-                state=SG.DATE,
-                getter=step_getter,
             ),
-            Window(
-                _screen(N_("At what time? Choose, or type it (e.g. 14:45).")),
+            _step(
+                N_("At what time? Choose, or type it (e.g. 14:45)."),
+                SG.TIME,
                 _choice("times", "time", h.on_time, width=4),
                 *_typed(h.on_time_typed, "time_typed"),
-                _back(),
-                state=SG.TIME,
-                getter=step_getter,
             ),
-            Window(
-                _screen(N_("How long did it (or will it) take?")),
+            _step(
+                N_("How long did it (or will it) take?"),
+                SG.DURATION,
                 _choice("durations", "duration", h.on_duration, width=5),
                 Button(Tr(N_("Skip"), prefix="⏭ "), id="skip", on_click=h.on_duration_skip),
-                _back(),
-                state=SG.DURATION,
-                getter=step_getter,
             ),
-            Window(
-                _screen(N_("Who took part? Tick the contact persons, then press Next.")),
+            _step(
+                N_("Who took part? Tick the contact persons, then press Next."),
+                SG.CONTACTS,
                 Column(
                     Multiselect(
                         Format("✅ {item[label]}"),
@@ -218,8 +183,6 @@ def build_dialogs() -> list[Dialog]:
                     )
                 ),
                 Button(Tr(N_("Next"), prefix="➡️ "), id="next", on_click=h.on_contacts_done),
-                _back(),
-                state=SG.CONTACTS,
                 getter=contacts_getter,
             ),
             Window(
@@ -234,37 +197,29 @@ def build_dialogs() -> list[Dialog]:
                 state=SG.RESULT,
                 getter=step_getter,
             ),
-            Window(
-                _screen(N_("What is the next step?")),
+            _step(
+                N_("What is the next step?"),
+                SG.NEXT_STEP,
                 _choice("next_choices", "next", h.on_next_step),
-                _back(),
-                state=SG.NEXT_STEP,
-                getter=step_getter,
             ),
-            Window(
-                _screen(N_("The next step: which day?")),
+            _step(
+                N_("The next step: which day?"),
+                SG.NEXT_DATE,
                 TodayCalendar(
                     "next_date", lambda m: h.date_bounds(m, next_step=True), on_click=h.on_next_date
                 ),
                 _quick_days("today", "tomorrow"),
-                _back(),
-                state=SG.NEXT_DATE,
-                getter=step_getter,
             ),
-            Window(
-                _screen(N_("The next step: at what time? Choose, or type it (e.g. 14:45).")),
+            _step(
+                N_("The next step: at what time? Choose, or type it (e.g. 14:45)."),
+                SG.NEXT_TIME,
                 _choice("times", "next_time", h.on_next_time, width=4),
                 *_typed(h.on_time_typed, "next_time_typed"),
-                _back(),
-                state=SG.NEXT_TIME,
-                getter=step_getter,
             ),
-            Window(
-                _screen(N_("Check and save:")),
+            _step(
+                N_("Check and save:"),
+                SG.CONFIRM,
                 Button(Tr(N_("Save"), prefix="✅ "), id="save", on_click=h.on_confirm),
-                _back(),
-                state=SG.CONFIRM,
-                getter=step_getter,
             ),
             Window(
                 Format("{summary}"),

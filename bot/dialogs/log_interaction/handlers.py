@@ -12,7 +12,7 @@ from aiogram_dialog import DialogManager
 from aiogram_dialog.widgets.input import ManagedTextInput
 from aiogram_dialog.widgets.kbd import Button, Select
 
-from bot.dialogs.log_interaction.common import acting, as_id, refuse, set_error, t
+from bot.dialogs.log_interaction.common import acting, as_id, refuse, set_error, t, typed_text
 from bot.dialogs.states import LogInteractionSG as SG
 from bot.dialogs.widgets import locale_of
 from core import clock
@@ -21,7 +21,6 @@ from core.i18n import N_
 from models.base import Direction, InteractionKind
 from services import agenda
 from services.access import get_deal_for, get_partner_for
-from services.checks import check_text
 from services.interactions import DONE_AHEAD, NextStep, log_interaction
 from services.partner_view import search_partners_for
 
@@ -146,12 +145,9 @@ async def on_partner_search(
 async def on_partner_query(
     message: Message, widget: ManagedTextInput, manager: DialogManager, text: str
 ) -> None:
-    try:
-        query = check_text(text, "partner", max_len=100, required=True)
-    except DomainError as error:
-        set_error(manager, error)
+    query = typed_text(manager, text, "partner", max_len=100)
+    if query is None:
         return
-    set_error(manager, None)
     manager.dialog_data["query"] = query
     await manager.switch_to(SG.PARTNER_PICK)
 
@@ -175,8 +171,7 @@ async def partner_rows(manager: DialogManager) -> list[Any]:
 async def on_kind(
     callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str
 ) -> None:
-    if item_id not in KINDS:
-        await refuse(manager, _bad_choice("interaction_kind", KINDS))
+    if not await _offered(manager, item_id, KINDS, "interaction_kind"):
         return
     manager.dialog_data["kind"] = item_id
     await go_next(manager, SG.KIND)
@@ -185,8 +180,7 @@ async def on_kind(
 async def on_done_chosen(
     callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str
 ) -> None:
-    if item_id not in ("done", "planned"):
-        await refuse(manager, _bad_choice("interaction_kind", ("done", "planned")))
+    if not await _offered(manager, item_id, ("done", "planned"), "interaction_kind"):
         return
     done = item_id == "done"
     if manager.dialog_data.get("done") != done:  # the date and time chosen before may not fit
@@ -199,15 +193,23 @@ async def on_done_chosen(
 async def on_direction(
     callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str
 ) -> None:
-    if item_id not in DIRECTIONS:
-        await refuse(manager, _bad_choice("direction", DIRECTIONS))
+    if not await _offered(manager, item_id, DIRECTIONS, "direction"):
         return
     manager.dialog_data["direction"] = item_id
     await go_next(manager, SG.DIRECTION)
 
 
-def _bad_choice(field: str, choices: tuple[str, ...]) -> ValidationFailed:
-    return ValidationFailed("invalid", field=field, reason="bad_choice", choices=", ".join(choices))
+async def _offered(
+    manager: DialogManager, item_id: str, choices: tuple[str, ...], field: str
+) -> bool:
+    """Whether the pressed item is one of the choices offered; if not, the refusal is shown."""
+    if item_id in choices:
+        return True
+    error = ValidationFailed(
+        "invalid", field=field, reason="bad_choice", choices=", ".join(choices)
+    )
+    await refuse(manager, error)
+    return False
 
 
 # --- date and time ------------------------------------------------------------------------------
@@ -353,15 +355,9 @@ async def on_result(
     message: Message, widget: ManagedTextInput, manager: DialogManager, text: str
 ) -> None:
     done = bool(manager.dialog_data.get("done"))
-    try:
-        value = check_text(
-            text,
-            "result" if done else "subject",
-            max_len=RESULT_MAX if done else SUBJECT_MAX,
-            required=True,
-        )
-    except DomainError as error:
-        set_error(manager, error)
+    field, max_len = ("result", RESULT_MAX) if done else ("subject", SUBJECT_MAX)
+    value = typed_text(manager, text, field, max_len=max_len)
+    if value is None:
         return
     manager.dialog_data["result"] = value
     await go_next(manager, SG.RESULT)
@@ -370,8 +366,7 @@ async def on_result(
 async def on_next_step(
     callback: CallbackQuery, widget: Select, manager: DialogManager, item_id: str
 ) -> None:
-    if item_id not in (*NEXT_CHOICES, "none"):
-        await refuse(manager, _bad_choice("next_step", (*NEXT_CHOICES, "none")))
+    if not await _offered(manager, item_id, (*NEXT_CHOICES, "none"), "next_step"):
         return
     manager.dialog_data["next"] = item_id
     if item_id == "none":

@@ -3,10 +3,7 @@ overdue ones first; a tap opens the task's card or the deal's card."""
 
 from __future__ import annotations
 
-from operator import itemgetter
-
 from aiogram_dialog import Dialog, Window
-from aiogram_dialog.widgets.kbd import ScrollingGroup, Select
 from aiogram_dialog.widgets.text import Format
 
 from bot.dialogs import ORDER, MenuEntry
@@ -14,7 +11,7 @@ from bot.dialogs.log_interaction.common import nav
 from bot.dialogs.my_day.getters import my_day_getter
 from bot.dialogs.my_day.handlers import on_item
 from bot.dialogs.states import MyDaySG
-from bot.dialogs.widgets import TrFormat
+from bot.dialogs.widgets import TrFormat, paged, pick
 from core.i18n import N_
 
 MENU_ENTRIES = (
@@ -30,19 +27,7 @@ def build_dialogs() -> list[Dialog]:
                 Format("{tasks_line} · {planned_line}"),
                 Format("🔥 {overdue_line}", when="has_overdue"),
                 Format("{free_text}", when="free"),
-                ScrollingGroup(
-                    Select(
-                        Format("{item[label]}"),
-                        id="item",
-                        item_id_getter=itemgetter("id"),
-                        items="items",
-                        on_click=on_item,
-                    ),
-                    id="day_scroll",
-                    width=1,
-                    height=8,
-                    hide_on_single_page=True,
-                ),
+                paged(pick("items", "item", on_item), "day_scroll", height=8),
                 nav(),
                 state=MyDaySG.MAIN,
                 getter=my_day_getter,

@@ -26,6 +26,7 @@ from aiogram_dialog.widgets.kbd import (
 from aiogram_dialog.widgets.text import Format, Multi
 
 from bot.dialogs import ORDER, MenuEntry
+from bot.dialogs.claims.entry import claims_installed, on_claim_from_partner, on_partner_claims
 from bot.dialogs.partners import handlers as h
 from bot.dialogs.partners.common import back_text, home_button, nav, pager
 from bot.dialogs.partners.getters import (
@@ -138,6 +139,20 @@ def build_dialogs() -> list[Dialog]:
                 Row(
                     Button(Tr(N_("New deal"), prefix="💼 "), id="new_deal", on_click=h.on_new_deal),
                     Button(Tr(N_("Log a call"), prefix="📞 "), id="log", on_click=h.on_log_call),
+                ),
+                Row(
+                    Button(
+                        Tr(N_("Register a claim"), prefix="📮 "),
+                        id="claim",
+                        on_click=on_claim_from_partner,
+                        when=claims_installed,
+                    ),
+                    Button(
+                        Tr(N_("Claims"), prefix="📂 "),
+                        id="claims",
+                        on_click=on_partner_claims,
+                        when=claims_installed,
+                    ),
                 ),
                 nav(Button(back_text(), id="back", on_click=h.on_card_back)),
                 state=PartnersSG.CARD,

@@ -47,7 +47,7 @@ def build_dialogs() -> list[Dialog]:
                     ),
                     id="reports_scroll",
                     width=1,
-                    height=8,
+                    height=10,  # every report on one page (nine today)
                     hide_on_single_page=True,
                 ),
                 nav(),

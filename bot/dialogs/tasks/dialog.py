@@ -7,21 +7,18 @@ Started from the main menu, or by another dialog with `TasksSG.LIST` and `{"task
 
 from __future__ import annotations
 
-from operator import itemgetter
-from typing import Any
-
 from aiogram.enums import ContentType
 from aiogram_dialog import Dialog, Window
 from aiogram_dialog.widgets.input import MessageInput, TextInput
-from aiogram_dialog.widgets.kbd import Button, Column, Group, Row, ScrollingGroup, Select, SwitchTo
+from aiogram_dialog.widgets.kbd import Button, Column, Group, Row, SwitchTo
 from aiogram_dialog.widgets.text import Format, Multi
 
 from bot.dialogs import ORDER, MenuEntry
-from bot.dialogs.log_interaction.common import back_button, back_text, nav, on_not_text
+from bot.dialogs.log_interaction.common import nav, on_not_text
 from bot.dialogs.states import TasksSG
 from bot.dialogs.tasks import handlers as h
 from bot.dialogs.tasks.getters import card_getter, list_getter, reassign_getter, snooze_getter
-from bot.dialogs.widgets import Tr, TrFormat
+from bot.dialogs.widgets import Tr, TrFormat, back_button, paged, pick
 from core.i18n import N_
 
 MENU_ENTRIES = (MenuEntry(id="tasks", title=N_("Tasks"), state=TasksSG.LIST, order=ORDER["tasks"]),)
@@ -31,41 +28,15 @@ def _status() -> Multi:
     return Multi(Format("{notice}", when="has_notice"), Format("{error}", when="has_error"))
 
 
-def _back_to_card() -> Row:
-    return nav(SwitchTo(back_text(), id="back", state=TasksSG.CARD))
-
-
 def build_dialogs() -> list[Dialog]:
-    select_kw: dict[str, Any] = {"item_id_getter": itemgetter("id")}
     return [
         Dialog(
             Window(
                 TrFormat(N_("<b>My tasks</b>: {scope_name}")),
                 Tr(N_("Nothing here."), when="empty"),
                 _status(),
-                Group(
-                    Select(
-                        Format("{item[name]}"),
-                        id="scope",
-                        items="scopes",
-                        on_click=h.on_scope,
-                        **select_kw,
-                    ),
-                    width=3,
-                ),
-                ScrollingGroup(
-                    Select(
-                        Format("{item[label]}"),
-                        id="task",
-                        items="tasks",
-                        on_click=h.on_task_picked,
-                        **select_kw,
-                    ),
-                    id="tasks_scroll",
-                    width=1,
-                    height=7,
-                    hide_on_single_page=True,
-                ),
+                Group(pick("scopes", "scope", h.on_scope, label="{item[name]}"), width=3),
+                paged(pick("tasks", "task", h.on_task_picked), "tasks_scroll", height=7),
                 nav(),
                 state=TasksSG.LIST,
                 getter=list_getter,
@@ -117,7 +88,7 @@ def build_dialogs() -> list[Dialog]:
                 Format("{error}", when="has_error"),
                 TextInput(id="result", on_success=h.on_result),
                 MessageInput(on_not_text, content_types=[ContentType.ANY]),
-                _back_to_card(),
+                nav(TasksSG.CARD),
                 state=TasksSG.RESULT,
                 getter=card_getter,
             ),
@@ -130,7 +101,7 @@ def build_dialogs() -> list[Dialog]:
                     id="complete_yes",
                     on_click=h.on_complete_confirmed,
                 ),
-                nav(SwitchTo(back_text(), id="back", state=TasksSG.RESULT)),
+                nav(TasksSG.RESULT),
                 state=TasksSG.RESULT_CONFIRM,
                 getter=card_getter,
             ),
@@ -138,40 +109,23 @@ def build_dialogs() -> list[Dialog]:
                 Format("{card}"),
                 Format("{error}", when="has_error"),
                 Tr(N_("The task stays open: do what is missing, then complete it again.")),
-                _back_to_card(),
+                nav(TasksSG.CARD),
                 state=TasksSG.CHECKS,
                 getter=card_getter,
             ),
             Window(
                 Tr(N_("Hand the task to:")),
                 _status(),
-                Column(
-                    Select(
-                        Format("{item[name]}"),
-                        id="performer",
-                        items="people",
-                        on_click=h.on_performer,
-                        **select_kw,
-                    )
-                ),
-                _back_to_card(),
+                Column(pick("people", "performer", h.on_performer, label="{item[name]}")),
+                nav(TasksSG.CARD),
                 state=TasksSG.REASSIGN,
                 getter=reassign_getter,
             ),
             Window(
                 Tr(N_("Remind me again:")),
                 _status(),
-                Group(
-                    Select(
-                        Format("{item[name]}"),
-                        id="snooze_to",
-                        items="choices",
-                        on_click=h.on_snooze,
-                        **select_kw,
-                    ),
-                    width=3,
-                ),
-                _back_to_card(),
+                Group(pick("choices", "snooze_to", h.on_snooze, label="{item[name]}"), width=3),
+                nav(TasksSG.CARD),
                 state=TasksSG.SNOOZE,
                 getter=snooze_getter,
             ),
@@ -183,7 +137,7 @@ def build_dialogs() -> list[Dialog]:
                     id="cancel_yes",
                     on_click=h.on_cancel_confirmed,
                 ),
-                _back_to_card(),
+                nav(TasksSG.CARD),
                 state=TasksSG.CANCEL,
                 getter=card_getter,
             ),

@@ -19,7 +19,7 @@ from services import agenda
 from services.tasks import list_my_tasks
 
 SCOPE_NAMES = {"today": N_("Today"), "overdue": N_("Overdue"), "upcoming": N_("Upcoming")}
-STATUS_NAMES = {"open": N_("Open"), "done": N_("Completed"), "cancelled": N_("Cancelled")}
+STATUS_NAMES = {"open": N_("To do"), "done": N_("Completed"), "cancelled": N_("Cancelled")}
 SNOOZE_NAMES = {"1h": N_("+1 hour"), "3h": N_("+3 hours"), "tomorrow": N_("Tomorrow 9:00")}
 
 

@@ -11,13 +11,21 @@ from aiogram_dialog.widgets.input import ManagedTextInput
 from aiogram_dialog.widgets.kbd import Button, Select
 
 from bot.access import HEADS, require_role
-from bot.dialogs.log_interaction.common import acting, as_id, refuse, set_error, set_notice, t
+from bot.dialogs.log_interaction.common import (
+    acting,
+    as_id,
+    refuse,
+    set_error,
+    set_notice,
+    t,
+    typed_text,
+)
 from bot.dialogs.states import TasksSG
 from core.errors import AccessDenied, DomainError
 from core.i18n import N_
 from services import agenda
 from services.access import get_deal_for, get_task_for
-from services.checks import ExitChecksNotMet, check_text
+from services.checks import ExitChecksNotMet
 from services.tasks import cancel_task, complete_task, reassign_task, snooze_task
 
 SCOPES = ("today", "overdue", "upcoming")
@@ -84,12 +92,9 @@ async def on_result(
     message: Message, widget: ManagedTextInput, manager: DialogManager, text: str
 ) -> None:
     """The typed result, checked and echoed back before anything is written."""
-    try:
-        result = check_text(text, "result", max_len=RESULT_MAX, required=True)
-    except DomainError as error:
-        set_error(manager, error)
+    result = typed_text(manager, text, "result", max_len=RESULT_MAX)
+    if result is None:
         return
-    set_error(manager, None)
     manager.dialog_data["result"] = result
     await manager.switch_to(TasksSG.RESULT_CONFIRM)
 
