@@ -418,9 +418,12 @@ async def find_run(run_id: str) -> RunInfo | None:
 
 
 async def _top_run(basis: Basis, method: Method, bound: str, day: dt.date | None) -> RunInfo | None:
-    """The run with the latest window (then the latest computed) under a bound, in one pass."""
+    """The run with the latest window (then the latest computed) under a bound, in one pass.
+    `basis = ?` (the run key starts with it: the same rows) walks the (basis, period_to) index
+    from the latest window down, instead of reading and sorting every stored row."""
     db = dialect()
-    where, args = ["run_id LIKE ?"], [f"{basis.value}:{method.value}:%"]
+    where = ["basis = ?", "run_id LIKE ?"]
+    args: list = [basis.value, f"{basis.value}:{method.value}:%"]
     if day is not None:
         where.append(f"period_to {bound} ?")
         args.append(day_arg(db, day))

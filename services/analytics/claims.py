@@ -139,11 +139,15 @@ class ClaimsData:
 
 # --- SQL ----------------------------------------------------------------------------------------
 
-_FROM = """
-    FROM claim cl
-    JOIN partner pt ON pt.id = cl.partner_id
-    LEFT JOIN deal d ON d.id = cl.deal_id
-"""
+def _from(scope: Scope, kind_id: int | None) -> str:
+    """FROM the claims, joined with what the scope (the client's main manager) and the deal
+    kind read: nothing else, so that a company-wide report reads the claim table alone."""
+    joins = ["FROM claim cl"]
+    if scope.owner_ids is not None:
+        joins.append("JOIN partner pt ON pt.id = cl.partner_id")
+    if kind_id is not None:
+        joins.append("LEFT JOIN deal d ON d.id = cl.deal_id")
+    return " ".join(joins)
 
 
 def claims_scope_clause(scope: Scope) -> tuple[str, list[int]]:
@@ -190,73 +194,41 @@ def month_bounds(period: Period, tz: str) -> list[tuple[dt.date, dt.datetime, dt
     return out
 
 
-def _bucket(column: str, bounds: list[tuple[dt.date, dt.datetime, dt.datetime]]) -> tuple[
-    str, list
-]:
-    """SQL giving the index of the month `column` falls in (NULL outside every month)."""
-    whens, args = [], []
-    for index, (_, start, end) in enumerate(bounds):
-        whens.append(f"WHEN {column} >= ? AND {column} < ? THEN {index}")
-        args += [start, end]
-    return f"CASE {' '.join(whens)} END", args
-
-
 async def _months(
     period: Period, scope: Scope, kind_id: int | None, tz: str
 ) -> tuple[MonthRow, ...]:
+    """Per month: registered, closed (satisfied / not), and open at its end, in one pass."""
     bounds = month_bounds(period, tz)
     base, base_args = _where(scope, kind_id)
-    reg_bucket, reg_args = _bucket("cl.registered_at", bounds)
-    registered = {
-        int(r["m"]): int(r["n"])
-        for r in await fetch(
-            f"SELECT t.m AS m, COUNT(*) AS n FROM (SELECT {reg_bucket} AS m {_FROM} "
-            f"WHERE {base}) t WHERE t.m IS NOT NULL GROUP BY t.m",
-            [*reg_args, *base_args],
-        )
-    }
-    closed_bucket, closed_args = _bucket("cl.closed_at", bounds)
-    closed: dict[int, dict] = {
-        int(r["m"]): r
-        for r in await fetch(
-            f"""
-            SELECT t.m AS m, COUNT(*) AS n,
-                   SUM(CASE WHEN t.status = 'satisfied' THEN 1 ELSE 0 END) AS sat,
-                   SUM(CASE WHEN t.status = 'not_satisfied' THEN 1 ELSE 0 END) AS rej
-            FROM (SELECT {closed_bucket} AS m, cl.status AS status {_FROM}
-                  WHERE {base} AND cl.status IN ('satisfied', 'not_satisfied')) t
-            WHERE t.m IS NOT NULL GROUP BY t.m
-            """,
-            [*closed_args, *base_args],
-        )
-    }
-    open_columns, open_args = [], []
-    for index, (_, _, end) in enumerate(bounds):
-        open_columns.append(
+    columns, args = [], []
+    decided = "cl.status IN ('satisfied', 'not_satisfied')"
+    for index, (_, start, end) in enumerate(bounds):
+        registered = "cl.registered_at >= ? AND cl.registered_at < ?"
+        closed = f"{decided} AND cl.closed_at >= ? AND cl.closed_at < ?"
+        columns += [
+            f"SUM(CASE WHEN {registered} THEN 1 ELSE 0 END) AS r{index}",
+            f"SUM(CASE WHEN {closed} THEN 1 ELSE 0 END) AS c{index}",
+            f"SUM(CASE WHEN {closed} AND cl.status = 'satisfied' THEN 1 ELSE 0 END) AS s{index}",
+            f"SUM(CASE WHEN {closed} AND cl.status = 'not_satisfied' THEN 1 ELSE 0 END)"
+            f" AS n{index}",
             f"SUM(CASE WHEN cl.registered_at < ? AND (cl.closed_at IS NULL OR cl.closed_at >= ?)"
-            f" THEN 1 ELSE 0 END) AS o{index}"
-        )
-        open_args += [end, end]
-    open_row = (
-        await fetch(f"SELECT {', '.join(open_columns)} {_FROM} WHERE {base}",
-                    [*open_args, *base_args])
+            f" THEN 1 ELSE 0 END) AS o{index}",
+        ]
+        args += [start, end, start, end, start, end, start, end, end, end]
+    row = (
+        await fetch(f"SELECT {', '.join(columns)} {_from(scope, kind_id)} WHERE {base}",
+                    [*args, *base_args])
     )[0]  # fmt: skip
-    rows = []
-    for index, (month, _, _) in enumerate(bounds):
-        c = closed.get(index, {})
-        rows.append(
-            MonthRow(month, registered.get(index, 0), int(c.get("n") or 0),
-                     int(c.get("sat") or 0), int(c.get("rej") or 0),
-                     int(open_row[f"o{index}"] or 0))
-        )  # fmt: skip
-    return tuple(rows)
+    return tuple(
+        MonthRow(month, int(row[f"r{i}"] or 0), int(row[f"c{i}"] or 0), int(row[f"s{i}"] or 0),
+                 int(row[f"n{i}"] or 0), int(row[f"o{i}"] or 0))
+        for i, (month, _, _) in enumerate(bounds)
+    )  # fmt: skip
 
 
 async def _causes(
     period: Period, scope: Scope, kind_id: int | None, currency: str, db: str
 ) -> list[CauseRow]:
-    from models import ClaimCause
-
     where, args = _where(scope, kind_id, ("cl.registered_at >= ?", [period.start]),
                          ("cl.registered_at < ?", [period.end]))
     days = days_between("cl.closed_at", "cl.registered_at", db)
@@ -271,25 +243,21 @@ async def _causes(
                AVG(CASE WHEN cl.closed_at IS NOT NULL THEN {days} END) AS avg_days,
                SUM(CASE WHEN cl.closed_at IS NOT NULL THEN 1 ELSE 0 END) AS closed,
                SUM(CASE WHEN cl.closed_at IS NOT NULL AND cl.due_at IS NOT NULL
-                        AND cl.closed_at > cl.due_at THEN 1 ELSE 0 END) AS late
-        {_FROM} WHERE {where}
+                        AND cl.closed_at > cl.due_at THEN 1 ELSE 0 END) AS late,
+               MAX(cc.name_uk) AS name_uk, MAX(cc.name_en) AS name_en
+        {_from(scope, kind_id)} LEFT JOIN claim_cause cc ON cc.id = cl.cause_id
+        WHERE {where}
         GROUP BY cl.cause_id
         """,
         [currency, currency, *args],
     )
-    names = {
-        c["id"]: Name(c["name_uk"], c["name_en"])
-        for c in await ClaimCause.filter(id__in=[r["cause_id"] for r in rows]).values(
-            "id", "name_uk", "name_en"
-        )
-    }
     out = []
     for r in rows:
         n, sat, rej = int(r["n"]), int(r["sat"] or 0), int(r["rej"] or 0)
         closed = int(r["closed"] or 0)
         out.append(
             CauseRow(
-                r["cause_id"], names.get(r["cause_id"], Name("", "")), n, sat, rej,
+                r["cause_id"], Name(r["name_uk"] or "", r["name_en"] or ""), n, sat, rej,
                 n - sat - rej, ratio(sat, sat + rej), int(r["claimed"] or 0),
                 int(r["settled"] or 0),
                 float(r["avg_days"]) if r["avg_days"] is not None else None,
@@ -317,42 +285,41 @@ def _top(items: list[tuple[int | str, Name | Msg | str, int, int]], other: Msg) 
 async def _culprits(
     period: Period, scope: Scope, kind_id: int | None, currency: str
 ) -> tuple[tuple[TopRow, ...], tuple[TopRow, ...], int]:
-    from models import Employee
-
     sql_where, args = _where(
         scope, kind_id, ("cl.status = 'satisfied'", []), ("cl.registered_at >= ?", [period.start]),
         ("cl.registered_at < ?", [period.end]),
     )  # fmt: skip
     money = "SUM(CASE WHEN cl.currency = ? THEN cl.settled_minor ELSE 0 END)"
-    departments = await fetch(
+    source = _from(scope, kind_id)
+    # One statement: the guilty departments ('d'), the guilty employees ('e') and the count of
+    # satisfied claims with neither ('u'), each in its order (count, money, then the key).
+    rows = await fetch(
         f"""
-        SELECT cl.guilty_department AS who, COUNT(*) AS n, {money} AS settled
-        {_FROM} WHERE {sql_where} AND cl.guilty_department <> ''
-        GROUP BY cl.guilty_department
-        ORDER BY COUNT(*) DESC, {money} DESC, cl.guilty_department
+        SELECT src, who_d, who_e, n, settled, name FROM (
+            SELECT 'd' AS src, cl.guilty_department AS who_d, NULL AS who_e, COUNT(*) AS n,
+                   {money} AS settled, NULL AS name
+            {source} WHERE {sql_where} AND cl.guilty_department <> ''
+            GROUP BY cl.guilty_department
+            UNION ALL
+            SELECT 'e', NULL, cl.guilty_employee_id, COUNT(*), {money}, MAX(e.full_name)
+            {source} LEFT JOIN employee e ON e.id = cl.guilty_employee_id
+            WHERE {sql_where} AND cl.guilty_employee_id IS NOT NULL
+            GROUP BY cl.guilty_employee_id
+            UNION ALL
+            SELECT 'u', NULL, NULL, COUNT(*), 0, NULL
+            {source} WHERE {sql_where} AND cl.guilty_department = ''
+              AND cl.guilty_employee_id IS NULL
+        ) t
+        ORDER BY src, n DESC, settled DESC, who_d, who_e
         """,
-        [currency, *args, currency],
+        [currency, *args, currency, *args, *args],
     )
-    employees = await fetch(
-        f"""
-        SELECT cl.guilty_employee_id AS who, COUNT(*) AS n, {money} AS settled
-        {_FROM} WHERE {sql_where} AND cl.guilty_employee_id IS NOT NULL
-        GROUP BY cl.guilty_employee_id
-        ORDER BY COUNT(*) DESC, {money} DESC, cl.guilty_employee_id
-        """,
-        [currency, *args, currency],
-    )
-    unnamed = await fetch(
-        f"SELECT COUNT(*) AS n {_FROM} WHERE {sql_where} AND cl.guilty_department = '' "
-        f"AND cl.guilty_employee_id IS NULL",
-        args,
-    )
-    names = dict(
-        await Employee.filter(id__in=[r["who"] for r in employees]).values_list("id", "full_name")
-    )
-    dept_rows = _top([(r["who"], r["who"], int(r["n"]), int(r["settled"] or 0))
+    departments = [r for r in rows if r["src"] == "d"]
+    employees = [r for r in rows if r["src"] == "e"]
+    unnamed = [r for r in rows if r["src"] == "u"]
+    dept_rows = _top([(r["who_d"], r["who_d"], int(r["n"]), int(r["settled"] or 0))
                       for r in departments], OTHER_DEPARTMENTS)  # fmt: skip
-    emp_rows = _top([(r["who"], names.get(r["who"], ""), int(r["n"]), int(r["settled"] or 0))
+    emp_rows = _top([(r["who_e"], r["name"] or "", int(r["n"]), int(r["settled"] or 0))
                      for r in employees], OTHER_EMPLOYEES)  # fmt: skip
     return dept_rows, emp_rows, int(unnamed[0]["n"] or 0)
 
@@ -366,11 +333,13 @@ async def _overdue(
         scope, kind_id, ("cl.registered_at < ?", [as_of]), ("cl.due_at < ?", [as_of]),
         ("(cl.closed_at IS NULL OR cl.closed_at > ?)", [as_of]),
     )  # fmt: skip
-    count = (await fetch(f"SELECT COUNT(*) AS n {_FROM} WHERE {where}", ordered))[0]["n"]
+    # The count of all of them beside the first few (the window runs before the LIMIT).
     worst = await fetch(
-        f"SELECT cl.id AS id {_FROM} WHERE {where} ORDER BY cl.due_at, cl.id LIMIT {OVERDUE_ROWS}",
+        f"SELECT cl.id AS id, COUNT(*) OVER () AS n {_from(scope, kind_id)} WHERE {where} "
+        f"ORDER BY cl.due_at, cl.id LIMIT {OVERDUE_ROWS}",
         ordered,
     )
+    count = worst[0]["n"] if worst else 0
     ids = [r["id"] for r in worst]
     rows = {
         r["id"]: r

@@ -16,6 +16,7 @@ paid and no task is open. The deals that need attention come first, by the overd
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from dataclasses import dataclass, field
 
 from core import clock
@@ -115,31 +116,47 @@ class ExecutionData:
 
 
 def _per_deal_sql(where: str) -> str:
-    """Per won deal, the sums; MATERIALIZED so that each correlated sum runs once per deal
-    (inlined, every later use of a column would run its subquery again)."""
-    def total(table: str, alias: str, extra: str = "") -> str:
-        return (f"(SELECT COALESCE(SUM({alias}.amount_minor), 0) FROM {table} {alias} "
-                f"WHERE {alias}.deal_id = d.id AND {alias}.status = 'posted'{extra})")
+    """Per won deal, the sums: the deals first (MATERIALIZED: found once by the (status,
+    ended_at) index), then each source's rows of those deals grouped by deal in one pass (the
+    sum and the part already due together), joined to the deals. Placeholders: the deals'
+    `where`, then the order date, the invoice due date, the invoice date and the moment that
+    make a sum or a task due."""
+    def rows_of(table: str, alias: str, figures: str, status: str = "posted") -> str:
+        return (f"(SELECT {alias}.deal_id AS deal_id, {figures} FROM {table} {alias} "
+                f"WHERE {alias}.status = '{status}' AND {alias}.deal_id IN (SELECT w.id FROM w) "
+                f"GROUP BY {alias}.deal_id)")
 
+    orders = rows_of("sales_order", "so", "SUM(so.amount_minor) AS ordered, SUM(CASE WHEN "
+                     "so.date < ? THEN so.amount_minor ELSE 0 END) AS ordered_due")
+    invoices = rows_of("invoice", "iv", "SUM(iv.amount_minor) AS invoiced, SUM(CASE WHEN "
+                       "(iv.due_on IS NOT NULL AND iv.due_on < ?) OR (iv.due_on IS NULL AND "
+                       "iv.date < ?) THEN iv.amount_minor ELSE 0 END) AS invoiced_due")
+    shipments = rows_of("shipment", "sh", "SUM(sh.amount_minor) AS shipped")
+    payments = rows_of("payment", "pm", "SUM(pm.amount_minor) AS paid")
+    tasks = rows_of("task", "tk", "COUNT(*) AS open_tasks, SUM(CASE WHEN tk.due_at < ? THEN 1 "
+                    "ELSE 0 END) AS overdue_tasks", status="open")
     return f"""
-        WITH x AS MATERIALIZED (
+        WITH w AS MATERIALIZED (
             SELECT d.id AS id, d.number AS number, d.title AS title, d.owner_id AS owner_id,
-                   d.partner_id AS partner_id, d.ended_at AS ended_at,
-                   (SELECT e.full_name FROM employee e WHERE e.id = d.owner_id) AS owner_name,
-                   (SELECT pt.name FROM partner pt WHERE pt.id = d.partner_id) AS partner_name,
-                   {total("sales_order", "o")} AS ordered,
-                   {total("sales_order", "o", " AND o.date < ?")} AS ordered_due,
-                   {total("invoice", "v")} AS invoiced,
-                   {total("invoice", "v", " AND ((v.due_on IS NOT NULL AND v.due_on < ?) OR "
-                                          "(v.due_on IS NULL AND v.date < ?))")} AS invoiced_due,
-                   {total("shipment", "s")} AS shipped,
-                   {total("payment", "y")} AS paid,
-                   (SELECT COUNT(*) FROM task t WHERE t.deal_id = d.id AND t.status = 'open')
-                       AS open_tasks,
-                   (SELECT COUNT(*) FROM task t WHERE t.deal_id = d.id AND t.status = 'open'
-                        AND t.due_at < ?) AS overdue_tasks
+                   d.partner_id AS partner_id, d.ended_at AS ended_at
             FROM deal d
             WHERE {where}
+        ), x AS (
+            SELECT w.*, e.full_name AS owner_name, pt.name AS partner_name,
+                   COALESCE(o.ordered, 0) AS ordered, COALESCE(o.ordered_due, 0) AS ordered_due,
+                   COALESCE(v.invoiced, 0) AS invoiced,
+                   COALESCE(v.invoiced_due, 0) AS invoiced_due,
+                   COALESCE(s.shipped, 0) AS shipped, COALESCE(y.paid, 0) AS paid,
+                   COALESCE(t.open_tasks, 0) AS open_tasks,
+                   COALESCE(t.overdue_tasks, 0) AS overdue_tasks
+            FROM w
+            LEFT JOIN employee e ON e.id = w.owner_id
+            LEFT JOIN partner pt ON pt.id = w.partner_id
+            LEFT JOIN {orders} o ON o.deal_id = w.id
+            LEFT JOIN {invoices} v ON v.deal_id = w.id
+            LEFT JOIN {shipments} s ON s.deal_id = w.id
+            LEFT JOIN {payments} y ON y.deal_id = w.id
+            LEFT JOIN {tasks} t ON t.deal_id = w.id
         ), z AS (
             SELECT x.*,
                    CASE WHEN x.ordered_due > x.shipped THEN x.ordered_due - x.shipped ELSE 0 END
@@ -186,9 +203,10 @@ async def compute_execution(
         ORDER BY CASE h.health WHEN 'attention' THEN 0 WHEN 'watch' THEN 1 ELSE 2 END,
                  h.ship_overdue + h.pay_overdue DESC, h.overdue_tasks DESC, h.ended_at, h.id
         """,
-        [*head, *args],
+        [*args, *head],
     )
-    deals = tuple(_deal(r, params.tz) for r in rows)
+    zone = zoneinfo.ZoneInfo(params.tz)
+    deals = tuple(_deal(r, zone) for r in rows)
     # The totals of the rows fetched for the list (every won deal of the period is listed).
     totals = ExecutionTotals(
         sum(d.ordered_minor for d in deals), sum(d.invoiced_minor for d in deals),
@@ -211,7 +229,7 @@ async def compute_execution(
     )
 
 
-def _deal(r: dict, tz: str) -> ExecutionDeal:
+def _deal(r: dict, zone: zoneinfo.ZoneInfo) -> ExecutionDeal:
     ended = r["ended_at"]
     if isinstance(ended, str):
         ended = dt.datetime.fromisoformat(ended)
@@ -241,7 +259,7 @@ def _deal(r: dict, tz: str) -> ExecutionDeal:
         owner_id=r["owner_id"],
         owner_name=r["owner_name"] or "",
         partner_name=r["partner_name"],
-        won_on=clock.to_local(ended, tz).date(),
+        won_on=ended.astimezone(zone).date(),
         ordered_minor=ordered,
         invoiced_minor=invoiced,
         shipped_minor=shipped,
@@ -276,6 +294,11 @@ COLUMNS = [
 ]
 
 
+# The labels as (immutable) messages, built once rather than once per deal.
+_HEALTH_MSGS = {key: Msg(label) for key, label in HEALTH_LABELS.items()}
+_REASON_MSGS = {key: Msg(label) for key, label in REASON_LABELS.items()}
+
+
 def _row(d: ExecutionDeal) -> dict:
     return {
         "number": d.number, "title": d.title, "partner": d.partner_name or "",
@@ -284,18 +307,22 @@ def _row(d: ExecutionDeal) -> dict:
         "paid_minor": d.paid_minor, "overdue_shipment_minor": d.overdue_shipment_minor or None,
         "overdue_payment_minor": d.overdue_payment_minor or None,
         "open_tasks": d.open_tasks, "overdue_tasks": d.overdue_tasks or None,
-        "health": Msg(HEALTH_LABELS[d.health]),
-        "reasons": [Msg(REASON_LABELS[r]) for r in d.reasons],
+        "health": _HEALTH_MSGS[d.health],
+        "reasons": [_REASON_MSGS[r] for r in d.reasons],
     }
 
 
 def execution_tables(data: ExecutionData) -> list[Table]:
+    rows = [_row(d) for d in data.deals]
+    # The deals that need attention are listed twice: the same rows, copied.
+    attention = [{**row, "reasons": list(row["reasons"])}
+                 for d, row in zip(data.deals, rows, strict=True) if d.health == "attention"]
     return [
         Table("attention", N_("Deals that need attention"), COLUMNS,
-              [_row(d) for d in data.attention], currency=data.currency,
+              attention, currency=data.currency,
               brief=("number", "owner", "overdue_payment_minor", "overdue_shipment_minor",
                      "overdue_tasks"), text_rows=10),
-        Table("deals", N_("Won deals"), COLUMNS, [_row(d) for d in data.deals],
+        Table("deals", N_("Won deals"), COLUMNS, rows,
               currency=data.currency, brief=("number", "health", "reasons"), text_rows=0),
     ]
 

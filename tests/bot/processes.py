@@ -21,6 +21,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.fakes.telegram import FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,6 +30,13 @@ CRM = Path(sys.executable).parent / "crm"
 # The bot process with the test's Ukrainian texts overlaid on the catalogue, then `crm run`.
 RUN = "from tests.bot.uk_overlay import install; install(); from cli.main import main; main()"
 CLI = "from cli.main import main; main()"
+# `crm run` / `crm jobs` processes keep their database in a temporary CRM_DATA_DIR: the embedded
+# SQLite, whatever CRM_TEST_DATABASE_URL says, so the PostgreSQL pass would only repeat them (the
+# same code runs on PostgreSQL in the in-process tests)
+EMBEDDED_ONLY = pytest.mark.skipif(
+    bool(os.environ.get("CRM_TEST_DATABASE_URL")),
+    reason="a crm process on the embedded SQLite; the SQLite pass runs it",
+)
 STARTUP = 120.0  # a fresh SQLite database is migrated first; the machine may be busy
 
 

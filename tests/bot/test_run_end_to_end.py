@@ -16,6 +16,7 @@ import pytest_asyncio
 from tests.bot.processes import (  # the helpers live there; tests/jobs import them from here
     CLI,  # noqa: F401
     CRM,
+    EMBEDDED_ONLY,
     ROOT,  # noqa: F401
     RUN,
     STARTUP,
@@ -23,6 +24,8 @@ from tests.bot.processes import (  # the helpers live there; tests/jobs import t
     bot_env,
 )
 from tests.fakes.telegram import FakeTelegram
+
+pytestmark = EMBEDDED_ONLY
 
 
 @pytest_asyncio.fixture

@@ -21,8 +21,10 @@ import pytest_asyncio
 from openpyxl import load_workbook
 
 from services.validation import edrpou_check_digit
-from tests.bot.processes import BotProcess
+from tests.bot.processes import EMBEDDED_ONLY, BotProcess
 from tests.fakes.telegram import BotEvent, FakeTelegram
+
+pytestmark = EMBEDDED_ONLY
 
 MANAGER, ADMIN, STRANGER = 42, 43, 777
 WAIT = 30.0  # generous: the bot process is on a loaded machine; nothing here sleeps

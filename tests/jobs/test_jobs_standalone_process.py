@@ -12,8 +12,11 @@ import sys
 import zoneinfo
 from pathlib import Path
 
+from tests.bot.processes import EMBEDDED_ONLY
 from tests.bot.test_run_end_to_end import CLI, bot_env
 from tests.fakes.telegram import FakeTelegram
+
+pytestmark = EMBEDDED_ONLY
 
 HEAD_CHAT = 424242
 

@@ -13,10 +13,13 @@ from pathlib import Path
 
 from core import clock
 from models import Task
+from tests.bot.processes import EMBEDDED_ONLY
 from tests.bot.test_run_end_to_end import CLI, RUN, STARTUP, bot_env
 from tests.cli.conftest import run_in_db
 from tests.factories import make_employee
 from tests.fakes.telegram import BotEvent, FakeTelegram
+
+pytestmark = EMBEDDED_ONLY
 
 CHAT = 515151
 
