@@ -4,12 +4,10 @@ duplicate warning), bad input at every text step, the calendar, and the database
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from typing import Any
 
 import pytest
 from aiogram_dialog import Dialog, DialogManager, Window
-from aiogram_dialog.api.entities import stack as stack_ids
 from aiogram_dialog.test_tools.keyboard import InlineButtonPositionLocator
 from aiogram_dialog.widgets.kbd import Cancel
 from aiogram_dialog.widgets.kbd.calendar_kbd import raw_from_date
@@ -62,18 +60,6 @@ def rnokpp(first_nine: str) -> str:
 GOOD_EDRPOU = edrpou("3214567")
 BAD_EDRPOU = GOOD_EDRPOU[:7] + str((int(GOOD_EDRPOU[7]) + 1) % 10)
 TODAY = dt.date(2026, 11, 27)  # the frozen clock's day in Kyiv
-
-
-@pytest.fixture(autouse=True)
-def unique_dialog_ids(monkeypatch):
-    """aiogram-dialog 2.6 names every opened dialog `int(time.time()) % 10**8 +
-    random.randint(0, 99) * 10**8` (`aiogram_dialog.api.entities.stack.new_id`): two dialogs
-    opened within the same second get the same id one time in a hundred. These tests open the
-    menu, the wizard and the deal card within a second, and when the card drew the wizard's id,
-    closing the wizard deleted the card's context ("Stack is broken", the main menu instead of
-    the card). Ids from a counter are unique, and as short as the real ones."""
-    counter = itertools.count(10**9)
-    monkeypatch.setattr(stack_ids, "new_id", lambda: stack_ids.id_to_str(next(counter)))
 
 
 @pytest.fixture

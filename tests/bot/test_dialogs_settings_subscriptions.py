@@ -4,10 +4,7 @@ sees; forged digest codes refused. The database is read back with `list_subscrip
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
-from aiogram_dialog.api.entities import stack as stack_ids
 
 from models import Subscription
 from models.base import Role
@@ -19,14 +16,6 @@ from tests.bot.conftest import buttons, click, forge_click, make_employee
 DENIED = "У вас немає доступу до цього."
 
 
-@pytest.fixture(autouse=True)
-def unique_dialog_ids(monkeypatch):
-    """aiogram-dialog 2.6 draws a dialog's id from the current second plus one of 100 random
-    numbers, so two dialogs opened within a second (menu, Settings, this screen: a test opens
-    them all at once) share an id one time in a hundred and Back then finds no Settings. Ids
-    from a counter are unique (see tests/bot/test_dialogs_new_deal.py)."""
-    counter = itertools.count(10**9)
-    monkeypatch.setattr(stack_ids, "new_id", lambda: stack_ids.id_to_str(next(counter)))
 
 
 async def _setting(employee_id: int, digest: str) -> notifications.SubscriptionRow:
