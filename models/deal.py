@@ -78,6 +78,7 @@ class DealStageLog(TimestampedModel):
         indexes = (
             ("stage_id", "result"),
             ("deal_id", "stage_id", "result", "entered_at", "left_at", "potential_minor"),
+            ("stage_id", "deal_id", "entered_at"),
         )
 
 
