@@ -352,63 +352,40 @@ def _timeline_item(row: dict[str, Any]) -> TimelineItem:
                 "date": day,
             },
         )
-    at = _column(_TL_FIELDS[src], "created_at", row["at"])
+    kind = src
+    data: dict[str, Any]
     if src == "interaction":
-        return TimelineItem(
-            at=at,
-            kind="interaction" if row["b1"] else "planned_interaction",
-            ref_id=ref_id,
-            title=row["title"],
-            data={
-                "interaction_kind": row["t1"],
-                "direction": row["t2"],
-                "result": row["t3"],
-                "owner_id": row["n1"],
-            },
-        )
-    if src == "event":
-        data = _column(DealEvent, "data", row["js"])
-        return TimelineItem(
-            at=at,
-            kind="event",
-            ref_id=ref_id,
-            title=row["title"],
-            data={"actor_id": row["n1"], **(data or {})},
-        )
-    if src == "task":
-        return TimelineItem(
-            at=at,
-            kind="task",
-            ref_id=ref_id,
-            title=row["title"],
-            data={
-                "status": row["t1"],
-                "performer_id": row["n1"],
-                "due_at": _column(Task, "due_at", row["at2"]),
-            },
-        )
-    if src == "task_done":
-        return TimelineItem(
-            at=at,
-            kind="task_done",
-            ref_id=ref_id,
-            title=row["title"],
-            data={"status": row["t1"], "result": row["t3"]},
-        )
-    if src == "email":
-        return TimelineItem(
-            at=at,
-            kind="email",
-            ref_id=ref_id,
-            title=row["title"],
-            data={
-                "from": row["t1"],
-                "outgoing": bool(row["b1"]),
-                "sent_at": _column(EmailMessage, "sent_at", row["at2"]),
-            },
-        )
+        kind = "interaction" if row["b1"] else "planned_interaction"
+        data = {
+            "interaction_kind": row["t1"],
+            "direction": row["t2"],
+            "result": row["t3"],
+            "owner_id": row["n1"],
+        }
+    elif src == "event":
+        data = {"actor_id": row["n1"], **(_column(DealEvent, "data", row["js"]) or {})}
+    elif src == "task":
+        data = {
+            "status": row["t1"],
+            "performer_id": row["n1"],
+            "due_at": _column(Task, "due_at", row["at2"]),
+        }
+    elif src == "task_done":
+        data = {"status": row["t1"], "result": row["t3"]}
+    elif src == "email":
+        data = {
+            "from": row["t1"],
+            "outgoing": bool(row["b1"]),
+            "sent_at": _column(EmailMessage, "sent_at", row["at2"]),
+        }
+    else:
+        data = {"file_id": row["n1"]}
     return TimelineItem(
-        at=at, kind="file", ref_id=ref_id, title=row["title"], data={"file_id": row["n1"]}
+        at=_column(_TL_FIELDS[src], "created_at", row["at"]),
+        kind=kind,
+        ref_id=ref_id,
+        title=row["title"],
+        data=data,
     )
 
 

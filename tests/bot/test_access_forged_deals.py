@@ -18,24 +18,8 @@ from models.base import DealStatus, Role, TaskStatus
 from services.pipeline import find_kind, stages_in_order
 from services.tasks import create_task
 from tests.bot.conftest import buttons, forge_click
-from tests.bot.conftest import click as _click
+from tests.bot.deal_dialogs import DEAL_DIALOGS, click
 from tests.factories import load_default_kinds, make_deal, make_employee, make_partner
-from tests.fakes.telegram import visible_text
-
-MINE = (
-    "bot.dialogs.menu.dialog",
-    "bot.dialogs.settings.dialog",
-    "bot.dialogs.deals.dialog",
-    "bot.dialogs.deal_card.dialog",
-)
-
-
-async def click(harness, client, text: str, message=None):
-    """Press a button; the window shown must be HTML that Telegram parses."""
-    shown = await _click(harness, client, text, message)
-    visible_text(shown.text or shown.caption or "")
-    return shown
-
 
 REFUSED_UK = "У вас немає доступу до цього."
 REFUSED_EN = "You do not have access to this."
@@ -96,7 +80,7 @@ async def _managers():
 
 
 async def test_a_forged_deal_button_in_the_list_opens_nothing(make_harness, frozen_clock):
-    harness = make_harness(features=MINE)
+    harness = make_harness(features=DEAL_DIALOGS)
     me, other = await _managers()
     mine = await make_deal(owner=me, title="Моя угода")
     theirs = await make_deal(owner=other, title="Чужа угода")
@@ -117,7 +101,7 @@ async def test_a_forged_deal_button_in_the_list_opens_nothing(make_harness, froz
 
 
 async def test_forged_start_data_is_refused_by_the_card(make_harness, frozen_clock):
-    harness = make_harness(features=(*MINE, __name__))
+    harness = make_harness(features=(*DEAL_DIALOGS, __name__))
     north, south = await Team.create(name="North"), await Team.create(name="South")
     await load_default_kinds()
     await make_employee(telegram_id=1, locale="en", role=Role.MANAGER, team=north)
@@ -159,7 +143,7 @@ def _locator(text: str):
 
 
 async def test_a_forged_task_id_completes_nothing(make_harness, frozen_clock):
-    harness = make_harness(features=MINE)
+    harness = make_harness(features=DEAL_DIALOGS)
     me, other = await _managers()
     mine = await make_deal(owner=me, title="Моя", kind_code="typical_sale")
     theirs = await make_deal(owner=other, title="Чужа", kind_code="typical_sale")
@@ -180,7 +164,7 @@ async def test_a_forged_task_id_completes_nothing(make_harness, frozen_clock):
 
 
 async def test_forged_stage_document_and_competitor_ids_change_nothing(make_harness, frozen_clock):
-    harness = make_harness(features=MINE)
+    harness = make_harness(features=DEAL_DIALOGS)
     await load_default_kinds()
     me = await make_employee(telegram_id=1, locale="en")
     deal = await make_deal(owner=me, title="Проста угода")

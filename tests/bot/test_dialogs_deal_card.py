@@ -12,7 +12,7 @@ from services.interactions import log_interaction
 from services.pipeline import find_kind, move_to_stage, stages_in_order
 from services.tasks import create_task
 from tests.bot.conftest import buttons
-from tests.bot.conftest import click as _click
+from tests.bot.deal_dialogs import DEAL_DIALOGS, click
 from tests.factories import (
     load_default_kinds,
     make_competitor,
@@ -20,22 +20,6 @@ from tests.factories import (
     make_employee,
     make_partner,
 )
-from tests.fakes.telegram import visible_text
-
-MINE = (
-    "bot.dialogs.menu.dialog",
-    "bot.dialogs.settings.dialog",
-    "bot.dialogs.deals.dialog",
-    "bot.dialogs.deal_card.dialog",
-)
-
-
-async def click(harness, client, text: str, message=None):
-    """Press a button; the window shown must be HTML that Telegram parses."""
-    shown = await _click(harness, client, text, message)
-    visible_text(shown.text or shown.caption or "")
-    return shown
-
 
 MANUAL_ACTIONS = [
     "➡️ Next stage: In contact",
@@ -53,7 +37,7 @@ async def open_card(harness, client, deal):
 
 
 async def _setup(make_harness, **deal_fields):
-    harness = make_harness(features=MINE)
+    harness = make_harness(features=DEAL_DIALOGS)
     await load_default_kinds()
     me = await make_employee(telegram_id=1, locale="en", full_name="Olena Petrenko")
     partner = await make_partner(name="ТОВ «Альфа»")

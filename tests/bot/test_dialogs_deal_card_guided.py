@@ -9,27 +9,13 @@ from models import Deal, Task
 from models.base import TaskStatus
 from services.interactions import log_interaction
 from tests.bot.conftest import buttons
-from tests.bot.conftest import click as _click
+from tests.bot.deal_dialogs import DEAL_DIALOGS, click
 from tests.factories import load_default_kinds, make_deal, make_employee, make_partner
 from tests.fakes.telegram import visible_text
 
-MINE = (
-    "bot.dialogs.menu.dialog",
-    "bot.dialogs.settings.dialog",
-    "bot.dialogs.deals.dialog",
-    "bot.dialogs.deal_card.dialog",
-)
-
-
-async def click(harness, client, text: str, message=None):
-    """Press a button; the window shown must be HTML that Telegram parses."""
-    shown = await _click(harness, client, text, message)
-    visible_text(shown.text or shown.caption or "")
-    return shown
-
 
 async def _setup(make_harness, locale: str = "en"):
-    harness = make_harness(features=MINE)
+    harness = make_harness(features=DEAL_DIALOGS)
     await load_default_kinds()
     me = await make_employee(telegram_id=1, locale=locale)
     deal = await make_deal(

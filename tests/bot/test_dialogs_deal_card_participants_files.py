@@ -20,24 +20,9 @@ from services.files import file_path, store_file
 from services.partners import create_partner
 from services.pipeline import find_kind
 from tests.bot.conftest import buttons
-from tests.bot.conftest import click as _click
+from tests.bot.deal_dialogs import DEAL_DIALOGS, click
 from tests.factories import load_default_kinds, make_competitor, make_deal, make_employee
 from tests.fakes.telegram import visible_text
-
-MINE = (
-    "bot.dialogs.menu.dialog",
-    "bot.dialogs.settings.dialog",
-    "bot.dialogs.deals.dialog",
-    "bot.dialogs.deal_card.dialog",
-)
-
-
-async def click(harness, client, text: str, message=None):
-    """Press a button; the window shown must be HTML that Telegram parses."""
-    shown = await _click(harness, client, text, message)
-    visible_text(shown.text or shown.caption or "")
-    return shown
-
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -63,7 +48,7 @@ def build_dialogs() -> list[Dialog]:
     ]  # fmt: skip
 
 
-async def _open(make_harness, features=MINE):
+async def _open(make_harness, features=DEAL_DIALOGS):
     harness = make_harness(features=features)
     await load_default_kinds()
     me = await make_employee(telegram_id=1, locale="en")
@@ -230,7 +215,7 @@ async def test_log_a_call_opens_its_dialog_for_the_deal(
     make_harness, frozen_clock, monkeypatch: pytest.MonkeyPatch
 ):
     monkeypatch.setattr(states, "LogInteractionSG", StubLogSG, raising=False)
-    harness, client, _me, deal, card = await _open(make_harness, (*MINE, __name__))
+    harness, client, _me, deal, card = await _open(make_harness, (*DEAL_DIALOGS, __name__))
 
     logging = await click(harness, client, "Log a call")
     assert logging.text == f"Log a call on deal {deal.id}"

@@ -22,8 +22,9 @@ def _block(lines: list[str], job_id: str) -> list[str]:
     return block
 
 
-def test_list_shows_the_next_run_in_local_time(monkeypatch):
-    monkeypatch.setenv("CRM_DEFAULT_LOCALE", "en")
+def _jobs_list(monkeypatch, locale: str) -> list[str]:
+    """The lines of `crm jobs list` on FRIDAY in `locale`, in the default time zone."""
+    monkeypatch.setenv("CRM_DEFAULT_LOCALE", locale)
     monkeypatch.delenv("CRM_TIMEZONE", raising=False)
     get_settings.cache_clear()
     clock.freeze(FRIDAY)
@@ -33,7 +34,11 @@ def test_list_shows_the_next_run_in_local_time(monkeypatch):
         clock.unfreeze()
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
-    lines = result.output.splitlines()
+    return result.output.splitlines()
+
+
+def test_list_shows_the_next_run_in_local_time(monkeypatch):
+    lines = _jobs_list(monkeypatch, "en")
 
     daily = _block(lines, "digests:funnel_daily")
     assert "next run: within a minute (while `crm run` or `crm jobs` runs)" in daily
@@ -53,17 +58,9 @@ def test_list_shows_the_next_run_in_local_time(monkeypatch):
 
 
 def test_list_in_ukrainian(monkeypatch):
-    monkeypatch.setenv("CRM_DEFAULT_LOCALE", "uk")
-    get_settings.cache_clear()
-    clock.freeze(FRIDAY)
-    try:
-        result = crm_run("jobs", "list")
-    finally:
-        clock.unfreeze()
-        get_settings.cache_clear()
-    assert result.exit_code == 0, result.output
-    daily = _block(result.output.splitlines(), "digests:funnel_daily")
+    lines = _jobs_list(monkeypatch, "uk")
+    daily = _block(lines, "digests:funnel_daily")
     assert "наступний запуск: протягом хвилини (поки працює `crm run` або `crm jobs`)" in daily
     assert "наступна розсилка в типовий час: 28.11.2026 09:00" in daily
-    monthly = _block(result.output.splitlines(), "classify:monthly")
+    monthly = _block(lines, "classify:monthly")
     assert monthly[-1] == "наступний запуск: 27.11.2026 10:20 (Europe/Kyiv)"

@@ -17,7 +17,6 @@ file sent in the chat. Ids are re-checked on the server for every press (`servic
 
 from __future__ import annotations
 
-from operator import itemgetter
 from typing import Any
 
 from aiogram import F
@@ -32,7 +31,6 @@ from aiogram_dialog.widgets.kbd import (
     PrevPage,
     Row,
     ScrollingGroup,
-    Select,
     StubScroll,
     SwitchTo,
 )
@@ -41,9 +39,8 @@ from aiogram_dialog.widgets.text import Const, Format, Multi
 from bot.dialogs import ORDER, MenuEntry
 from bot.dialogs.claims import getters as g
 from bot.dialogs.claims import handlers as h
-from bot.dialogs.deals.common import back_text, home_button, nav
 from bot.dialogs.states import ClaimNewSG, ClaimsSG
-from bot.dialogs.widgets import Tr, TrFormat
+from bot.dialogs.widgets import Tr, TrFormat, back_button, home_button, nav, paged, pick
 from core.i18n import N_
 
 MENU_ENTRIES = (
@@ -53,24 +50,15 @@ MENU_ENTRIES = (
 FILE_TYPES = [ContentType.PHOTO, ContentType.DOCUMENT]
 STATUS = Multi(Format("{notice}", when="has_notice"), Format("{error}", when="has_error"))
 ERROR = Format("{error}", when="has_error")
-
-
-def _select(items: str, widget_id: str, on_click: Any, text: str = "{item[name]}") -> Select:
-    return Select(
-        Format(text), id=widget_id, item_id_getter=itemgetter("id"), items=items,
-        on_click=on_click,
-    )  # fmt: skip
+NAME = "{item[name]}"
 
 
 def _scrolled(items: str, widget_id: str, on_click: Any, height: int = 8) -> ScrollingGroup:
-    return ScrollingGroup(
-        _select(items, widget_id, on_click), id=f"{widget_id}_scroll", width=1, height=height,
-        hide_on_single_page=True,
-    )  # fmt: skip
+    return paged(pick(items, widget_id, on_click, label=NAME), f"{widget_id}_scroll", height=height)
 
 
 def _to_card() -> Row:
-    return nav(Button(back_text(), id="back", on_click=h.on_to_card))
+    return nav(back_button(h.on_to_card))
 
 
 def _text_step(state: Any, question: str, on_success: Any, *extra: Any) -> Window:
@@ -96,8 +84,8 @@ def _list() -> Window:
         Format("{counted}"),
         Tr(N_("Nothing here."), when="empty"),
         STATUS,
-        Group(_select("filters", "filter", h.on_filter), width=3),
-        Column(_select("claims", "claim", h.on_claim_selected, "{item[label]}")),
+        Group(pick("filters", "filter", h.on_filter, label=NAME), width=3),
+        Column(pick("claims", "claim", h.on_claim_selected)),
         StubScroll(id=g.LIST_SCROLL, pages="pages"),
         Row(
             PrevPage(scroll=g.LIST_SCROLL, id="prev", text=Const("◀️"), when=F["data"]["has_prev"]),
@@ -121,7 +109,7 @@ def _list() -> Window:
             SwitchTo(Tr(N_("Find by number"), prefix="🔎 "), id="search", state=ClaimsSG.SEARCH),
             Button(Tr(N_("Register a claim"), prefix="➕ "), id="new", on_click=h.on_new_claim),
         ),
-        nav(Button(back_text(), id="back", on_click=h.on_list_back)),
+        nav(back_button(h.on_list_back)),
         state=ClaimsSG.LIST,
         getter=g.list_getter,
     )
@@ -132,7 +120,7 @@ def _search() -> Window:
         Tr(N_("Type the claim's number, e.g. C-000042 or 42:")),
         ERROR,
         TextInput(id="number", on_success=h.on_search),
-        MessageInput(h.on_search_other),
+        MessageInput(h.on_not_text),
         nav(ClaimsSG.LIST),
         state=ClaimsSG.SEARCH,
         getter=g.search_getter,
@@ -164,7 +152,7 @@ def _card() -> Window:
             Button(Tr(N_("Reassign"), prefix="👤 "), id="reassign", on_click=h.on_reassign,
                    when="can_reassign"),
         ),
-        nav(Button(back_text(), id="back", on_click=h.on_card_back)),
+        nav(back_button(h.on_card_back)),
         state=ClaimsSG.CARD,
         getter=g.card_getter,
     )  # fmt: skip
@@ -189,7 +177,7 @@ def _attach() -> Window:
         Tr(N_("Send a photo or a file: it will be attached to the claim.")),
         ERROR,
         MessageInput(h.on_card_file, content_types=FILE_TYPES),
-        MessageInput(h.on_card_not_file),
+        MessageInput(h.on_not_file),
         _to_card(),
         state=ClaimsSG.ATTACH,
         getter=g.number_getter,
@@ -200,7 +188,7 @@ def _close_outcome() -> Window:
     return Window(
         TrFormat(N_("<b>Claim {number}</b>")),
         Tr(N_("How is the claim resolved?")),
-        Column(_select("outcomes", "outcome", h.on_outcome)),
+        Column(pick("outcomes", "outcome", h.on_outcome, label=NAME)),
         _to_card(),
         state=ClaimsSG.CLOSE_OUTCOME,
         getter=g.number_getter,
@@ -239,7 +227,7 @@ def _plan_due() -> Window:
     return Window(
         TrFormat(N_("<b>Claim {number}</b>")),
         Tr(N_("By when must the task be done?")),
-        Group(_select("due_choices", "due", h.on_plan_due), width=3),
+        Group(pick("due_choices", "due", h.on_plan_due, label=NAME), width=3),
         _to_card(),
         state=ClaimsSG.PLAN_DUE,
         getter=g.people_getter,
@@ -312,7 +300,7 @@ def _new_dialog() -> Dialog:
             ERROR,
             TextInput(id="partner_query", on_success=h.on_partner_query),
             MessageInput(h.on_not_text),
-            nav(Button(back_text(), id="back", on_click=h.on_new_cancel)),
+            nav(back_button(h.on_new_cancel)),
             state=S.PARTNER_SEARCH,
             getter=g.new_summary_getter,
         ),
@@ -332,7 +320,7 @@ def _new_dialog() -> Dialog:
             Tr(N_("What is the claim about? Choose the cause:")),
             ERROR,
             _scrolled("causes", "cause", h.on_cause, height=12),
-            nav(Button(back_text(), id="back", on_click=h.on_cause_back)),
+            nav(back_button(h.on_cause_back)),
             state=S.CAUSE,
             getter=g.causes_getter,
         ),
@@ -376,7 +364,7 @@ def _new_dialog() -> Dialog:
             Format("{files_line}", when="has_files"),
             ERROR,
             MessageInput(h.on_new_file, content_types=FILE_TYPES),
-            MessageInput(h.on_new_not_file),
+            MessageInput(h.on_not_file),
             Button(
                 Tr(N_("Done"), prefix="✅ "), id="done", on_click=h.on_photos_done, when="has_files"
             ),

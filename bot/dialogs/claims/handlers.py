@@ -180,10 +180,6 @@ async def on_search(
     await _open_card(manager, claim.id, "list")
 
 
-async def on_search_other(message: Message, widget: MessageInput, manager: DialogManager) -> None:
-    set_error(manager, gettext(NOT_A_TEXT, locale_of(manager)))
-
-
 async def on_new_claim(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
     data: dict[str, Any] = {}
     partner_id = manager.dialog_data.get("partner_id")
@@ -298,6 +294,18 @@ def _pending(manager: DialogManager, action: str) -> dict[str, Any]:
     return pending
 
 
+async def _next_step(
+    manager: DialogManager, action: str, state: Any, *, drop: tuple[str, ...] = (), **values: Any
+) -> None:
+    """Keep `values` (and forget `drop`) in the pending `action`, then ask the next question."""
+    pending = _pending(manager, action)
+    for key in drop:
+        pending.pop(key, None)
+    pending.update(values)
+    manager.dialog_data["pending"] = pending
+    await manager.switch_to(state)
+
+
 def _checked(
     manager: DialogManager, text: str, field: str, max_len: int, *, required: bool = True
 ) -> str | None:
@@ -352,12 +360,11 @@ async def on_resolution(
     value = _checked(manager, text, "resolution", MAX_RESOLUTION)
     if value is None:
         return
-    pending = _pending(manager, "close")
-    pending["resolution"] = value
-    manager.dialog_data["pending"] = pending
-    await manager.switch_to(
-        ClaimsSG.CLOSE_DEPARTMENT if pending.get("satisfied") else ClaimsSG.CONFIRM
-    )
+    satisfied = _pending(manager, "close").get("satisfied")
+    await _next_step(
+        manager, "close", ClaimsSG.CLOSE_DEPARTMENT if satisfied else ClaimsSG.CONFIRM,
+        resolution=value,
+    )  # fmt: skip
 
 
 async def on_department(
@@ -366,20 +373,14 @@ async def on_department(
     value = _checked(manager, text, "guilty_department", MAX_DEPARTMENT)
     if value is None:
         return
-    pending = _pending(manager, "close")
-    pending["department"] = value
-    manager.dialog_data["pending"] = pending
-    await manager.switch_to(ClaimsSG.CLOSE_GUILTY)
+    await _next_step(manager, "close", ClaimsSG.CLOSE_GUILTY, department=value)
 
 
 async def on_department_skip(
     callback: CallbackQuery, button: Button, manager: DialogManager
 ) -> None:
-    pending = _pending(manager, "close")
-    pending.pop("department", None)
-    manager.dialog_data["pending"] = pending
     set_error(manager, None)
-    await manager.switch_to(ClaimsSG.CLOSE_GUILTY)
+    await _next_step(manager, "close", ClaimsSG.CLOSE_GUILTY, drop=("department",))
 
 
 async def on_guilty(
@@ -390,18 +391,13 @@ async def on_guilty(
     people = {p.id: p.full_name for p in await list_employees()}
     if person_id not in people:
         raise AccessDenied("access_denied")
-    pending = _pending(manager, "close")
-    pending.update(guilty_id=person_id, guilty_name=people[person_id])
-    manager.dialog_data["pending"] = pending
-    await manager.switch_to(ClaimsSG.CONFIRM)
+    await _next_step(
+        manager, "close", ClaimsSG.CONFIRM, guilty_id=person_id, guilty_name=people[person_id]
+    )
 
 
 async def on_guilty_skip(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    pending = _pending(manager, "close")
-    pending.pop("guilty_id", None)
-    pending.pop("guilty_name", None)
-    manager.dialog_data["pending"] = pending
-    await manager.switch_to(ClaimsSG.CONFIRM)
+    await _next_step(manager, "close", ClaimsSG.CONFIRM, drop=("guilty_id", "guilty_name"))
 
 
 async def on_plan_title(
@@ -427,10 +423,9 @@ async def on_plan_performer(
         await agenda.check_reassign(employee, person_id)  # a head's team, an admin's everyone
         name = next(p.full_name for p in await agenda.list_reassign_candidates(employee)
                     if p.id == person_id)  # fmt: skip
-    pending = _pending(manager, "plan")
-    pending.update(performer_id=person_id, performer_name=name)
-    manager.dialog_data["pending"] = pending
-    await manager.switch_to(ClaimsSG.PLAN_DUE)
+    await _next_step(
+        manager, "plan", ClaimsSG.PLAN_DUE, performer_id=person_id, performer_name=name
+    )
 
 
 async def on_plan_due(
@@ -445,12 +440,10 @@ async def on_plan_due(
     due = clock.to_local(clock.now(), zone).replace(
         year=day.year, month=day.month, day=day.day, hour=18, minute=0, second=0, microsecond=0
     )
-    pending = _pending(manager, "plan")
-    pending.update(
-        due_at=due.astimezone(dt.UTC).isoformat(), due_text=due.strftime("%d.%m.%Y %H:%M")
-    )
-    manager.dialog_data["pending"] = pending
-    await manager.switch_to(ClaimsSG.CONFIRM)
+    await _next_step(
+        manager, "plan", ClaimsSG.CONFIRM,
+        due_at=due.astimezone(dt.UTC).isoformat(), due_text=due.strftime("%d.%m.%Y %H:%M"),
+    )  # fmt: skip
 
 
 async def on_reassign_to(
@@ -554,6 +547,22 @@ def _too_big() -> ValidationFailed:
     )
 
 
+def _sent_file(manager: DialogManager, message: Message) -> tuple[str, str, str] | None:
+    """(file_id, name, MIME type) of the photo or document sent, or None with the refusal shown
+    (not a file, or larger than a bot may download)."""
+    employee = acting(manager)
+    locale = locale_of(manager)
+    found = file_of(message, employee.timezone or "Europe/Kyiv")
+    if found is None:
+        set_error(manager, gettext(NOT_A_FILE, locale))
+        return None
+    file_id, size, name, mime = found
+    if size is not None and size > ATTACH_MAX_BYTES:
+        set_error(manager, error_text(_too_big(), locale))
+        return None
+    return file_id, name, mime
+
+
 async def download(manager: DialogManager, file_id: str) -> bytes:
     """The bytes of a file sent in the chat (ValidationFailed when Telegram will not give it)."""
     bot = manager.middleware_data["bot"]
@@ -570,14 +579,10 @@ async def on_card_file(message: Message, widget: MessageInput, manager: DialogMa
     employee = acting(manager)
     claim_id = claim_id_of(manager)
     locale = locale_of(manager)
-    found = file_of(message, employee.timezone or "Europe/Kyiv")
+    found = _sent_file(manager, message)
     if found is None:
-        set_error(manager, gettext(NOT_A_FILE, locale))
         return
-    file_id, size, name, mime = found
-    if size is not None and size > ATTACH_MAX_BYTES:
-        set_error(manager, error_text(_too_big(), locale))
-        return
+    file_id, name, mime = found
     with contextlib.suppress(TelegramAPIError):
         await manager.middleware_data["bot"].send_chat_action(_chat_id(manager), ChatAction.TYPING)
     try:
@@ -597,7 +602,7 @@ async def on_card_file(message: Message, widget: MessageInput, manager: DialogMa
     await manager.switch_to(ClaimsSG.CARD)
 
 
-async def on_card_not_file(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+async def on_not_file(message: Message, widget: MessageInput, manager: DialogManager) -> None:
     set_error(manager, gettext(NOT_A_FILE, locale_of(manager)))
 
 
@@ -719,16 +724,11 @@ async def on_responsible(
 async def on_new_file(message: Message, widget: MessageInput, manager: DialogManager) -> None:
     """A photo or document for the new claim: kept by its Telegram file id until the claim is
     registered (dialog data holds JSON primitives only)."""
-    employee = acting(manager)
     locale = locale_of(manager)
-    found = file_of(message, employee.timezone or "Europe/Kyiv")
+    found = _sent_file(manager, message)
     if found is None:
-        set_error(manager, gettext(NOT_A_FILE, locale))
         return
-    file_id, size, name, mime = found
-    if size is not None and size > ATTACH_MAX_BYTES:
-        set_error(manager, error_text(_too_big(), locale))
-        return
+    file_id, name, mime = found
     files = list(manager.dialog_data.get("files") or [])
     if len(files) >= MAX_WIZARD_FILES:
         set_error(manager, gettext(TOO_MANY_FILES, locale) % {"max": MAX_WIZARD_FILES})
@@ -744,10 +744,6 @@ async def on_new_file(message: Message, widget: MessageInput, manager: DialogMan
     files.append({"file_id": file_id, "name": name, "mime": mime})
     manager.dialog_data["files"] = files
     set_error(manager, None)
-
-
-async def on_new_not_file(message: Message, widget: MessageInput, manager: DialogManager) -> None:
-    set_error(manager, gettext(NOT_A_FILE, locale_of(manager)))
 
 
 async def on_photos_done(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:

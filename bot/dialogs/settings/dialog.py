@@ -4,7 +4,7 @@ from operator import itemgetter
 from typing import Any
 
 from aiogram.enums import ContentType
-from aiogram_dialog import Dialog, StartMode, Window
+from aiogram_dialog import Dialog, Window
 from aiogram_dialog.widgets.input import MessageInput, TextInput
 from aiogram_dialog.widgets.kbd import Button, Cancel, Column, Group, Row, Select, Start, SwitchTo
 from aiogram_dialog.widgets.text import Format
@@ -24,28 +24,13 @@ from bot.dialogs.settings.getters import (
     weekdays_getter,
 )
 from bot.dialogs.settings.handlers import on_language_selected, on_timezone_selected
-from bot.dialogs.states import DigestSettingsSG, MainMenuSG, SettingsSG
-from bot.dialogs.widgets import Tr, TrFormat
+from bot.dialogs.states import DigestSettingsSG, SettingsSG
+from bot.dialogs.widgets import Tr, TrFormat, back_text, nav, pick
 from core.i18n import N_
 
 MENU_ENTRIES = (
     MenuEntry(id="settings", title=N_("Settings"), state=SettingsSG.MAIN, order=ORDER["settings"]),
 )
-
-
-def _navigation(back: bool = True) -> Row:
-    buttons = []
-    if back:
-        buttons.append(SwitchTo(Tr(N_("Back"), prefix="⬅️ "), id="back", state=SettingsSG.MAIN))
-    buttons.append(
-        Start(
-            Tr(N_("Main menu"), prefix="🏠 "),
-            id="home",
-            state=MainMenuSG.MAIN,
-            mode=StartMode.RESET_STACK,
-        )
-    )
-    return Row(*buttons)
 
 
 def build_dialogs() -> list[Dialog]:
@@ -64,7 +49,7 @@ def build_dialogs() -> list[Dialog]:
                     id="digests",
                     state=DigestSettingsSG.LIST,
                 ),
-                _navigation(back=False),
+                nav(),
                 state=SettingsSG.MAIN,
                 getter=settings_getter,
             ),
@@ -79,7 +64,7 @@ def build_dialogs() -> list[Dialog]:
                         on_click=on_language_selected,
                     )
                 ),
-                _navigation(),
+                nav(SettingsSG.MAIN),
                 state=SettingsSG.LANGUAGE,
                 getter=languages_getter,
             ),
@@ -94,7 +79,7 @@ def build_dialogs() -> list[Dialog]:
                         on_click=on_timezone_selected,
                     )
                 ),
-                _navigation(),
+                nav(SettingsSG.MAIN),
                 state=SettingsSG.TIMEZONE,
                 getter=timezones_getter,
             ),
@@ -106,33 +91,13 @@ def build_dialogs() -> list[Dialog]:
 # --- digests and reminders ------------------------------------------------------------------------
 
 
-def _home() -> Start:
-    return Start(
-        Tr(N_("Main menu"), prefix="🏠 "),
-        id="home",
-        state=MainMenuSG.MAIN,
-        mode=StartMode.RESET_STACK,
-    )
-
-
-def _back_to(state: Any, on_click: Any = None) -> Row:
-    return Row(
-        SwitchTo(Tr(N_("Back"), prefix="⬅️ "), id="back", state=state, on_click=on_click),
-        _home(),
-    )
+def _leave_time(state: Any) -> Row:
+    """Back from the time or weekday screens (their refusal is not carried along), Main menu."""
+    return nav(SwitchTo(back_text(), id="back", state=state, on_click=h.on_leave_time))
 
 
 def _pick(items: str, widget_id: str, on_click: Any, width: int) -> Group:
-    return Group(
-        Select(
-            Format("{item[name]}"),
-            id=widget_id,
-            item_id_getter=itemgetter("id"),
-            items=items,
-            on_click=on_click,
-        ),
-        width=width,
-    )
+    return Group(pick(items, widget_id, on_click, label="{item[name]}"), width=width)
 
 
 def _digests_dialog() -> Dialog:
@@ -153,7 +118,7 @@ def _digests_dialog() -> Dialog:
                     on_click=h.on_digest_selected,
                 )
             ),
-            Row(Cancel(Tr(N_("Back"), prefix="⬅️ "), id="back"), _home()),
+            nav(Cancel(back_text(), id="back")),
             state=DigestSettingsSG.LIST,
             getter=digests_getter,
         ),
@@ -189,7 +154,7 @@ def _digests_dialog() -> Dialog:
                 on_click=h.on_reset,
                 when="customised",
             ),
-            _back_to(DigestSettingsSG.LIST),
+            nav(DigestSettingsSG.LIST),
             state=DigestSettingsSG.DIGEST,
             getter=digest_getter,
         ),
@@ -200,21 +165,21 @@ def _digests_dialog() -> Dialog:
             _pick("hours", "hour", h.on_hour_selected, width=6),
             TextInput(id="time_typed", on_success=h.on_time_typed),
             MessageInput(on_not_text, content_types=[ContentType.ANY]),
-            _back_to(DigestSettingsSG.DIGEST, on_click=h.on_leave_time),
+            _leave_time(DigestSettingsSG.DIGEST),
             state=DigestSettingsSG.HOUR,
             getter=hours_getter,
         ),
         Window(
             TrFormat(N_("{hour}:__ — and the minutes?")),
             _pick("minutes", "minute", h.on_minute_selected, width=4),
-            _back_to(DigestSettingsSG.HOUR),
+            nav(DigestSettingsSG.HOUR),
             state=DigestSettingsSG.MINUTE,
             getter=minutes_getter,
         ),
         Window(
             TrFormat(N_("Send «{title}» at {time}?")),
             Button(Tr(N_("Save"), prefix="✅ "), id="save", on_click=h.on_time_confirmed),
-            _back_to(DigestSettingsSG.HOUR),
+            nav(DigestSettingsSG.HOUR),
             state=DigestSettingsSG.TIME_CONFIRM,
             getter=time_confirm_getter,
         ),
@@ -222,7 +187,7 @@ def _digests_dialog() -> Dialog:
             TrFormat(N_("<b>{title}</b>: on which day of the week?")),
             Format("{error}", when="has_error"),
             _pick("weekdays", "wd", h.on_weekday_selected, width=2),
-            _back_to(DigestSettingsSG.DIGEST, on_click=h.on_leave_time),
+            _leave_time(DigestSettingsSG.DIGEST),
             state=DigestSettingsSG.WEEKDAY,
             getter=weekdays_getter,
         ),

@@ -99,6 +99,14 @@ async def own_subscription(employee: Employee, digest: object) -> SubscriptionRo
     raise AccessDenied("access_denied")
 
 
+async def _chosen(
+    dialog_manager: DialogManager, employee: Employee | None
+) -> tuple[Employee, SubscriptionRow]:
+    """The employee (role checked) and their setting of the digest this dialog is about."""
+    employee = require_role(employee)
+    return employee, await own_subscription(employee, dialog_manager.dialog_data.get("digest"))
+
+
 def _when(row: SubscriptionRow, locale: str) -> str:
     if row.local_time is None:
         return ""
@@ -134,9 +142,8 @@ async def digests_getter(
 async def digest_getter(
     dialog_manager: DialogManager, employee: Employee | None, **kwargs: Any
 ) -> dict[str, Any]:
-    employee = require_role(employee)
+    employee, row = await _chosen(dialog_manager, employee)
     locale = locale_of(dialog_manager)
-    row = await own_subscription(employee, dialog_manager.dialog_data.get("digest"))
     return {
         "title": gettext(row.title, locale),
         "mark": MUTED_MARK if row.muted else ON_MARK,
@@ -157,8 +164,7 @@ async def digest_getter(
 async def hours_getter(
     dialog_manager: DialogManager, employee: Employee | None, **kwargs: Any
 ) -> dict[str, Any]:
-    employee = require_role(employee)
-    row = await own_subscription(employee, dialog_manager.dialog_data.get("digest"))
+    _, row = await _chosen(dialog_manager, employee)
     current = row.local_time or ""
     return {
         "title": gettext(row.title, locale_of(dialog_manager)),
@@ -188,8 +194,7 @@ async def minutes_getter(
 async def time_confirm_getter(
     dialog_manager: DialogManager, employee: Employee | None, **kwargs: Any
 ) -> dict[str, Any]:
-    employee = require_role(employee)
-    row = await own_subscription(employee, dialog_manager.dialog_data.get("digest"))
+    _, row = await _chosen(dialog_manager, employee)
     return {
         "title": gettext(row.title, locale_of(dialog_manager)),
         "time": dialog_manager.dialog_data.get("typed_time", ""),
@@ -199,9 +204,8 @@ async def time_confirm_getter(
 async def weekdays_getter(
     dialog_manager: DialogManager, employee: Employee | None, **kwargs: Any
 ) -> dict[str, Any]:
-    employee = require_role(employee)
+    employee, row = await _chosen(dialog_manager, employee)
     locale = locale_of(dialog_manager)
-    row = await own_subscription(employee, dialog_manager.dialog_data.get("digest"))
     return {
         "title": gettext(row.title, locale),
         "weekdays": [
