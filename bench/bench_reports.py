@@ -636,7 +636,7 @@ def main() -> None:
 
     outcomes: list[Outcome] = []
     if args.pg_only:
-        pass
+        console.print("SQLite skipped (--pg-only)")
     elif args.db is not None:
         console.rule("SQLite")
         fresh = not args.db.exists()

@@ -30,6 +30,7 @@ and owner.
 
 from __future__ import annotations
 
+import abc
 import datetime as dt
 import itertools
 import re
@@ -968,7 +969,7 @@ _DEAL_DB_FIELDS = tuple(key for key in _DEAL_FIELDS if key != "competitor_id")
 _NEW_DEAL_DEFAULTS = {"potential_minor": 0, "currency": "UAH", "expected_close_on": None}
 
 
-class _Importer:
+class _Importer(abc.ABC):
     """What differs between the deals, stage-log and interactions imports: the file's columns,
     how a cell is parsed, how rows are matched to records and written."""
 
@@ -981,12 +982,13 @@ class _Importer:
         self.present = present  # the keys of the columns the file has
         self.removed = 0  # stage-log rows the file no longer has for its deals
 
+    @abc.abstractmethod
     async def resolve(self, rows: list[_Row]) -> None:
         """Look up the references and the existing records; decide each row's state."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     async def write(self, rows: list[_Row], step: Callable[[], None]) -> None:
-        raise NotImplementedError
+        """Write the rows resolve() decided on, calling `step` per row."""
 
 
 class _DealImporter(_Importer):

@@ -228,7 +228,7 @@ async def card_getter(dialog_manager: DialogManager, **kwargs: Any) -> dict[str,
         "can_close": "close" in actions,
         "can_reopen": "reopen" in actions,
         "can_plan": "plan_tasks" in actions,
-        "can_reassign": "reassign" in actions and has_role(employee, HEADS),
+        "can_reassign": "reassign" in actions,  # the service offers it to heads and admins
         "can_note": "note" in actions,
         "can_attach": "file" in actions,
         **status_lines(manager),

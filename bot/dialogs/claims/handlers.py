@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -20,6 +19,7 @@ from aiogram_dialog.widgets.input import ManagedTextInput, MessageInput
 from aiogram_dialog.widgets.kbd import Button, Select
 
 from bot.access import HEADS, has_role
+from bot.dialogs.chat_files import download, file_of, is_too_big, too_big
 from bot.dialogs.claims.getters import DUE_DAYS, FILTERS, LIST_SCROLL, claim_id_of
 from bot.dialogs.deals.common import (
     acting,
@@ -58,14 +58,11 @@ from services.claims import (
 from services.employees import list_employees
 from services.exchange_deals import parse_amount
 
-logger = logging.getLogger(__name__)
-
 CHANGED = N_("The claim has changed meanwhile: here it is as it is now. Check and try again.")
 NOT_FOUND = N_("No claim with the number «%(number)s» among yours.")
 NOT_A_TEXT = N_("Please type the text.")
 NOT_A_FILE = N_("That is not a photo or a file: send a photo or a document, or press Done.")
 TOO_MANY_FILES = N_("At most %(max)s files at once; attach more from the claim card.")
-ATTACH_MAX_BYTES = 20 * 1024 * 1024  # what a bot may download from Telegram
 MAX_WIZARD_FILES = 10
 MAX_TASK_TITLE = 200
 SEARCH_MAX = 40
@@ -527,26 +524,6 @@ async def on_confirm(callback: CallbackQuery, button: Button, manager: DialogMan
 # --- files --------------------------------------------------------------------------------------
 
 
-def file_of(message: Message, tz: str) -> tuple[str, int | None, str, str] | None:
-    """(file_id, size, name, MIME type) of a photo or a document; a photo is named by the local
-    time it came."""
-    stamp = clock.to_local(clock.now(), tz).strftime("%Y%m%d_%H%M%S")
-    if message.document:
-        doc = message.document
-        return (doc.file_id, doc.file_size, doc.file_name or f"file_{stamp}",
-                doc.mime_type or "application/octet-stream")  # fmt: skip
-    if message.photo:
-        photo = message.photo[-1]  # the largest size
-        return photo.file_id, photo.file_size, f"photo_{stamp}.jpg", "image/jpeg"
-    return None
-
-
-def _too_big() -> ValidationFailed:
-    return ValidationFailed(
-        "invalid", field="file", reason="too_big", max=ATTACH_MAX_BYTES // (1024 * 1024)
-    )
-
-
 def _sent_file(manager: DialogManager, message: Message) -> tuple[str, str, str] | None:
     """(file_id, name, MIME type) of the photo or document sent, or None with the refusal shown
     (not a file, or larger than a bot may download)."""
@@ -557,21 +534,10 @@ def _sent_file(manager: DialogManager, message: Message) -> tuple[str, str, str]
         set_error(manager, gettext(NOT_A_FILE, locale))
         return None
     file_id, size, name, mime = found
-    if size is not None and size > ATTACH_MAX_BYTES:
-        set_error(manager, error_text(_too_big(), locale))
+    if is_too_big(size):
+        set_error(manager, error_text(too_big(), locale))
         return None
     return file_id, name, mime
-
-
-async def download(manager: DialogManager, file_id: str) -> bytes:
-    """The bytes of a file sent in the chat (ValidationFailed when Telegram will not give it)."""
-    bot = manager.middleware_data["bot"]
-    try:
-        buffer = await bot.download(file_id)
-    except TelegramAPIError as error:  # e.g. "file is too big" from Telegram itself
-        logger.info("could not download a claim file: %s", error)
-        raise _too_big() from None
-    return buffer.read() if buffer is not None else b""
 
 
 async def on_card_file(message: Message, widget: MessageInput, manager: DialogManager) -> None:
@@ -586,7 +552,7 @@ async def on_card_file(message: Message, widget: MessageInput, manager: DialogMa
     with contextlib.suppress(TelegramAPIError):
         await manager.middleware_data["bot"].send_chat_action(_chat_id(manager), ChatAction.TYPING)
     try:
-        data = await download(manager, file_id)
+        data = await download(manager.middleware_data["bot"], file_id)
         link = await attach_claim_file(
             claim_id, data=data, original_name=name, mime_type=mime, actor_id=employee.id
         )
@@ -761,14 +727,13 @@ async def on_register(callback: CallbackQuery, button: Button, manager: DialogMa
     if deal_id is not None:
         deal_id = (await get_deal_for(employee, deal_id)).id
     files = data.get("files") or []
+    bot = manager.middleware_data["bot"]
     if files:
         with contextlib.suppress(TelegramAPIError):
-            await manager.middleware_data["bot"].send_chat_action(
-                _chat_id(manager), ChatAction.TYPING
-            )
+            await bot.send_chat_action(_chat_id(manager), ChatAction.TYPING)
     try:
         uploads = [
-            NewFile(await download(manager, str(f["file_id"])), str(f["name"]), str(f["mime"]))
+            NewFile(await download(bot, str(f["file_id"])), str(f["name"]), str(f["mime"]))
             for f in files
         ]
         claim = await register_claim(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -20,6 +19,7 @@ from aiogram_dialog import DialogManager, ShowMode, StartMode
 from aiogram_dialog.widgets.input import ManagedTextInput, MessageInput
 from aiogram_dialog.widgets.kbd import Button, Select
 
+from bot.dialogs.chat_files import download, file_of, is_too_big, too_big
 from bot.dialogs.deal_card.getters import ATTITUDES, NEW_ROLES, deal_id_of
 from bot.dialogs.deals.common import (
     acting,
@@ -34,13 +34,11 @@ from bot.dialogs.deals.common import (
 )
 from bot.dialogs.states import DealCardSG, MainMenuSG
 from charts.environment import render_environment_png
-from core import clock
 from core.errors import AccessDenied, ConcurrentUpdate, DomainError, ValidationFailed
 from core.i18n import N_, gettext
 from services.access import get_deal_for, get_deal_task_for
 from services.checks import ExitChecksNotMet, check_text
 from services.deal_card import (
-    ATTACH_MAX_BYTES,
     attach_to_deal,
     get_competitor,
     load_deal_document,
@@ -50,8 +48,6 @@ from services.environment import INFLUENCE_MAX, add_participant, deal_environmen
 from services.partners import get_partner, search_partners
 from services.pipeline import get_stage, move_to_stage
 from services.tasks import complete_task
-
-logger = logging.getLogger(__name__)
 
 CHANGED = N_("The deal has changed meanwhile: here it is as it is now. Check and try again.")
 RESULT_MAX = 4000
@@ -512,73 +508,24 @@ async def on_document(
     manager.show_mode = ShowMode.DELETE_AND_SEND
 
 
-def _file_of(message: Message, tz: str) -> tuple[str, int | None, str, str] | None:
-    """(file_id, size, name, MIME type) of what the message carries, or None; a photo or a
-    voice note is named by the local time it came."""
-    stamp = clock.to_local(clock.now(), tz).strftime("%Y%m%d_%H%M%S")
-    if message.document:
-        doc = message.document
-        return (
-            doc.file_id,
-            doc.file_size,
-            doc.file_name or f"file_{stamp}",
-            doc.mime_type or "application/octet-stream",
-        )
-    if message.photo:
-        photo = message.photo[-1]  # the largest size
-        return photo.file_id, photo.file_size, f"photo_{stamp}.jpg", "image/jpeg"
-    if message.voice:
-        voice = message.voice
-        return voice.file_id, voice.file_size, f"voice_{stamp}.ogg", voice.mime_type or "audio/ogg"
-    if message.audio:
-        audio = message.audio
-        return (
-            audio.file_id,
-            audio.file_size,
-            audio.file_name or f"audio_{stamp}.mp3",
-            audio.mime_type or "audio/mpeg",
-        )
-    if message.video:
-        video = message.video
-        return (
-            video.file_id,
-            video.file_size,
-            video.file_name or f"video_{stamp}.mp4",
-            video.mime_type or "video/mp4",
-        )
-    if message.video_note:
-        note = message.video_note
-        return note.file_id, note.file_size, f"video_note_{stamp}.mp4", "video/mp4"
-    return None
-
-
 async def on_file(message: Message, widget: MessageInput, manager: DialogManager) -> None:
     """Download what was sent and attach it to the deal."""
     employee = acting(manager)
     deal = await get_deal_for(employee, deal_id_of(manager))
     locale = locale_of(manager)
-    found = _file_of(message, employee.timezone or "Europe/Kyiv")
+    found = file_of(message, employee.timezone or "Europe/Kyiv")
     if found is None:
         await on_not_a_file(message, widget, manager)
         return
     file_id, size, name, mime = found
-    too_big = ValidationFailed(
-        "invalid", field="file", reason="too_big", max=ATTACH_MAX_BYTES // (1024 * 1024)
-    )
-    if size is not None and size > ATTACH_MAX_BYTES:
-        set_error(manager, error_text(too_big, locale))
+    if is_too_big(size):
+        set_error(manager, error_text(too_big(), locale))
         return
     bot = manager.middleware_data["bot"]
     with contextlib.suppress(TelegramAPIError):
         await bot.send_chat_action(_chat_id(manager), ChatAction.TYPING)
     try:
-        buffer = await bot.download(file_id)
-    except TelegramAPIError as error:  # e.g. "file is too big" from Telegram itself
-        logger.info("could not download a file for deal %s: %s", deal.id, error)
-        set_error(manager, error_text(too_big, locale))
-        return
-    data = buffer.read() if buffer is not None else b""
-    try:
+        data = await download(bot, file_id)
         attached = await attach_to_deal(
             employee, deal.id, data, name=name, mime_type=mime, files_dir=_files_dir(manager)
         )
